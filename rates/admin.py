@@ -1,0 +1,109 @@
+"""Back office: currencies and sources are editable; rates are read-only (scrapers write them)."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+from .models import Currency, ExchangeRateRecord, LatestRate, Source
+from .partitioning import MONTH, month_start
+
+
+@admin.register(Currency)
+class CurrencyAdmin(admin.ModelAdmin):
+    list_display = ["code", "icon", "name", "symbol", "symbol_native", "decimal_digits", "group",
+                    "active", "admin_edited"]
+    list_filter = ["group", "active", "admin_edited"]
+    search_fields = ["code", "name"]
+    list_editable = ["group", "active"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Marks the row so `bootstrap` (currencies_load) never overwrites what an admin chose.
+        obj.admin_edited = True
+        super().save_model(request, obj, form, change)
+
+    def save_form(self, request, form, change):
+        obj = super().save_form(request, form, change)
+        obj.admin_edited = True  # list_editable saves go through here, not save_model's form
+        return obj
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "priority", "enabled", "base_url"]
+    list_filter = ["kind", "enabled"]
+    list_editable = ["priority", "enabled"]
+    search_fields = ["code", "name"]
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows: an exact count over millions of rates is slow and pointless."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP].count()
+
+
+class ObservedFilter(admin.SimpleListFilter):
+    """Bounds every listing to a time window, so only the matching partitions are read."""
+
+    title = "observed"
+    parameter_name = "observed"
+    RECENT = "7d"
+    MONTHS_LISTED = 24
+
+    def lookups(self, request, model_admin):
+        current = month_start(datetime.now(UTC))
+        months = [current - i * MONTH for i in range(self.MONTHS_LISTED)]
+        return [(self.RECENT, "Last 7 days")] + [(m.strftime("%Y-%m"), m.strftime("%b %Y")) for m in months]
+
+    def choices(self, changelist):
+        # No "All" choice: an unbounded listing would sort every partition.
+        for choice in list(super().choices(changelist))[1:]:
+            if self.value() is None and choice["display"] == "Last 7 days":
+                choice["selected"] = True
+            yield choice
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.RECENT
+        if value == self.RECENT:
+            return queryset.filter(observed_at__gte=datetime.now(UTC) - timedelta(days=7))
+        try:
+            start = datetime.strptime(value, "%Y-%m").replace(tzinfo=UTC)
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(observed_at__gte=start, observed_at__lt=start + MONTH)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExchangeRateRecord)
+class ExchangeRateRecordAdmin(ReadOnlyAdmin):
+    list_display = ["observed_at", "base", "target", "rate", "source", "derived"]
+    list_display_links = None
+    list_filter = [ObservedFilter, "source", "derived", "base"]
+    search_fields = ["=base__code", "=target__code"]
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 100
+
+
+@admin.register(LatestRate)
+class LatestRateAdmin(ReadOnlyAdmin):
+    list_display = ["base", "target", "rate", "observed_at", "source", "derived"]
+    list_filter = ["source", "derived"]
+    search_fields = ["=base__code", "=target__code"]
+    paginator = CappedCountPaginator
+    show_full_result_count = False

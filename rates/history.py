@@ -1,0 +1,130 @@
+"""History of a pair over a range, in hour/day/week/month buckets with open/high/low/close.
+
+Buckets are aggregated by PostgreSQL over the pruned partitions of [start, end). A pair no source
+quotes is answered from the opposite pair (inverted: high and low swap) or, failing that, through
+a pivot: each bucket's open/close is the product of the legs' open/close, and its high/low the
+product of the legs' highs/lows — an envelope of the true cross range, marked by path=cross.
+Buckets are aligned in UTC; weeks start on Monday.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import connection
+
+from .exceptions import InvalidQuery, RateNotFound
+from .resolution import DERIVED, invert
+from .selectors import require_aware, require_known, require_pair, pivots
+from .types import Bucket, History, Interval, RatePath
+
+# Bounds keep a single query's work (and a response) to a sensible size.
+MAX_SPAN = {
+    Interval.HOUR: timedelta(days=93),
+    Interval.DAY: timedelta(days=3700),
+    Interval.WEEK: timedelta(days=36600),
+    Interval.MONTH: timedelta(days=36600),
+}
+
+_BUCKETS_SQL = """
+SELECT date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
+       (array_agg(rate ORDER BY observed_at))[1],
+       max(rate), min(rate),
+       (array_agg(rate ORDER BY observed_at DESC))[1],
+       count(*), max(observed_at)
+FROM rates_exchangerate
+WHERE base_id = %(base)s AND target_id = %(target)s
+  AND observed_at >= %(start)s AND observed_at < %(end)s {source_filter}
+GROUP BY bucket ORDER BY bucket
+"""
+
+
+def rate_history(
+    *,
+    base: str,
+    target: str,
+    start: datetime,
+    end: datetime,
+    interval: Interval = Interval.DAY,
+    source: str | None = None,
+) -> History:
+    """Buckets of base→target over [start, end); raises RateNotFound when nothing answers."""
+    _check_range(start, end, interval)
+    require_pair(base, target)
+    for path, via, buckets in _candidates(base, target, start, end, interval, source):
+        if buckets:
+            return History(base, target, interval, path, via, buckets)
+    require_known([base, target])
+    raise RateNotFound(f"No rates {base} -> {target} between {start.isoformat()} and {end.isoformat()}.")
+
+
+def _candidates(base, target, start, end, interval, source):
+    """Lazily: the direct series, then the inverse, then each pivot's cross series."""
+    def leg(b, t):
+        return _leg_buckets(b, t, start, end, interval, source)
+
+    yield RatePath.DIRECT, None, _direct(base, target, start, end, interval, source)
+    yield RatePath.INVERSE, None, [_inverted(b) for b in _direct(target, base, start, end, interval, source)]
+    for pivot in pivots():
+        if pivot not in (base, target):
+            first = leg(base, pivot)
+            yield RatePath.CROSS, pivot, _crossed(first, leg(pivot, target)) if first else []
+
+
+def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
+    require_aware(start, "start")
+    require_aware(end, "end")
+    if start >= end:
+        raise InvalidQuery("start must be before end.", field="start")
+    if end - start > MAX_SPAN[interval]:
+        days = MAX_SPAN[interval].days
+        raise InvalidQuery(f"At most {days} days of {interval} buckets per request.", field="end")
+
+
+def _direct(base, target, start, end, interval, source) -> list[Bucket]:
+    params = {"interval": str(interval), "base": base, "target": target, "start": start, "end": end}
+    source_filter = ""
+    if source:
+        source_filter, params["source"] = "AND source_id = %(source)s", source
+    with connection.cursor() as cursor:
+        cursor.execute(_BUCKETS_SQL.format(source_filter=source_filter), params)
+        return [Bucket(*row) for row in cursor.fetchall()]
+
+
+def _leg_buckets(base, target, start, end, interval, source) -> list[Bucket]:
+    direct = _direct(base, target, start, end, interval, source)
+    if direct:
+        return direct
+    return [_inverted(b) for b in _direct(target, base, start, end, interval, source)]
+
+
+def _inverted(bucket: Bucket) -> Bucket:
+    return Bucket(
+        start=bucket.start,
+        open=invert(bucket.open),
+        high=invert(bucket.low),
+        low=invert(bucket.high),
+        close=invert(bucket.close),
+        count=bucket.count,
+        last_observed_at=bucket.last_observed_at,
+    )
+
+
+def _crossed(first: list[Bucket], second: list[Bucket]) -> list[Bucket]:
+    """Combine two legs bucket by bucket; buckets missing from either leg are left out."""
+    by_start = {b.start: b for b in second}
+    crossed = []
+    for a in first:
+        b = by_start.get(a.start)
+        if b is None:
+            continue
+        crossed.append(
+            Bucket(
+                start=a.start,
+                open=DERIVED.multiply(a.open, b.open),
+                high=DERIVED.multiply(a.high, b.high),
+                low=DERIVED.multiply(a.low, b.low),
+                close=DERIVED.multiply(a.close, b.close),
+                count=min(a.count, b.count),
+                last_observed_at=min(a.last_observed_at, b.last_observed_at),
+            )
+        )
+    return crossed

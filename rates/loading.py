@@ -1,0 +1,58 @@
+"""Services that load reference data on set-up: currencies (CLDR/ISO) and sources (data file).
+
+Both are idempotent and leave what an admin changed alone.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from .currency_data import currency_infos
+from .models import Currency, Source
+
+SOURCES_FILE = Path(__file__).parent / "data" / "sources.json"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: int
+    updated: int
+    kept: int  # rows left alone because an admin edited them
+
+
+@transaction.atomic
+def currencies_load() -> LoadResult:
+    """Create missing currencies and refresh CLDR metadata of rows no admin has edited."""
+    existing = {c.code: c for c in Currency.objects.all()}
+    created, updated, kept = [], [], 0
+    for info in currency_infos():
+        values = asdict(info)
+        current = existing.get(info.code)
+        if current is None:
+            created.append(Currency(**values))
+        elif current.admin_edited:
+            kept += 1
+        elif any(getattr(current, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(current, field, value)
+            updated.append(current)
+    Currency.objects.bulk_create(created)
+    fields = [f for f in values if f != "code"]
+    Currency.objects.bulk_update(updated, fields)
+    return LoadResult(created=len(created), updated=len(updated), kept=kept)
+
+
+@transaction.atomic
+def sources_load(*, path: Path = SOURCES_FILE) -> LoadResult:
+    """Create the sources listed in the data file that do not exist yet.
+
+    Existing rows are never overwritten: sources are admin-editable (priority, enabled,
+    base URL), and set-up runs on every start.
+    """
+    entries = json.loads(path.read_text())
+    existing = set(Source.objects.values_list("code", flat=True))
+    missing = [Source(**entry) for entry in entries if entry["code"] not in existing]
+    Source.objects.bulk_create(missing)
+    return LoadResult(created=len(missing), updated=0, kept=len(entries) - len(missing))

@@ -1,0 +1,159 @@
+"""Koel's data: currencies, rate sources, and the partitioned history of exchange rates."""
+
+from django.db import models
+from psqlextra.models import PostgresPartitionedModel
+from psqlextra.types import PostgresPartitioningMethod
+
+from .fields import ExactDecimalField
+
+
+class CurrencyGroup(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+
+
+class Currency(models.Model):
+    """An ISO 4217 currency, with display metadata from CLDR (see rates/currency_data.py)."""
+
+    code = models.CharField(max_length=3, primary_key=True, help_text="ISO 4217 code, e.g. USD.")
+    name = models.CharField(max_length=80)
+    name_plural = models.CharField(max_length=80)
+    symbol = models.CharField(max_length=16, help_text="Symbol in English contexts, e.g. CA$.")
+    symbol_native = models.CharField(max_length=16, help_text="Symbol at home, e.g. $ for CAD.")
+    decimal_digits = models.PositiveSmallIntegerField(default=2)
+    rounding = models.PositiveSmallIntegerField(
+        default=0, help_text="CLDR rounding increment in units of the last digit (0 = none)."
+    )
+    icon = models.CharField(max_length=16, blank=True, help_text="Flag emoji or symbol.")
+    group = models.CharField(
+        max_length=10, choices=CurrencyGroup.choices, default=CurrencyGroup.SECONDARY
+    )
+    active = models.BooleanField(
+        default=True, help_text="Inactive currencies keep their history but are not scraped."
+    )
+    admin_edited = models.BooleanField(
+        default=False,
+        help_text="Set when an admin changes this row; loading CLDR data then leaves it alone.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "currencies"
+        indexes = [models.Index(fields=["group", "active"], name="currency_group_active")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class SourceKind(models.TextChoices):
+    MULTI_PAIR = "multi", "Multi-pair (one base, many targets per request)"
+    SINGLE_PAIR = "single", "Single-pair (one pair per request)"
+
+
+class Source(models.Model):
+    """A place rates come from: a scraped website, an official feed, or an imported file."""
+
+    code = models.SlugField(max_length=32, primary_key=True, help_text="Equals the spider's name.")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=8, choices=SourceKind.choices, default=SourceKind.MULTI_PAIR)
+    priority = models.PositiveSmallIntegerField(
+        default=100, help_text="Lower is tried first and wins ties between equally fresh quotes."
+    )
+    enabled = models.BooleanField(default=True)
+    base_url = models.URLField(
+        max_length=300, blank=True, help_text="Overrides the spider's default site (tests, demos)."
+    )
+    homepage = models.URLField(max_length=300, blank=True)
+    currencies = models.JSONField(
+        default=list, blank=True, help_text="ISO codes this source quotes; empty means any."
+    )
+    politeness_delay = models.FloatField(
+        default=1.2, help_text="Seconds between requests to this site (randomised around it)."
+    )
+
+    class Meta:
+        ordering = ["priority", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ExchangeRate(PostgresPartitionedModel):
+    """One observation: 1 `base` = `rate` `target` at `observed_at`, as reported by `source`.
+
+    Monthly RANGE partitions on observed_at (rates/partitioning.py). The primary key is the natural
+    key; PostgreSQL requires the partition key in it, and its column order (base, target,
+    observed_at, source) makes the one index serve both "latest for a pair" and "range for a pair".
+    """
+
+    class PartitioningMeta:
+        method = PostgresPartitioningMethod.RANGE
+        key = ["observed_at"]
+
+    pk = models.CompositePrimaryKey("base", "target", "observed_at", "source")
+    # No per-column indexes (the primary key leads with base) and no database-level foreign keys:
+    # rates_upsert, the only writer, checks every code, and three trigger checks per row would
+    # dominate bulk ingest. Django still enforces PROTECT when a currency or source is deleted.
+    base = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    target = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    observed_at = models.DateTimeField()
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    rate = ExactDecimalField(help_text="1 base = rate target, exactly as the source gave it.")
+    derived = models.BooleanField(
+        default=False, help_text="A cross rate Koel computed, not a quote from the source."
+    )
+
+    def __str__(self) -> str:
+        return f"1 {self.base_id} = {self.rate} {self.target_id} ({self.source_id}, {self.observed_at})"
+
+
+class LatestRate(models.Model):
+    """The newest observation per (base, target, source), maintained by rates.services.
+
+    Reading "latest" from the partitioned table means probing every partition (the DEFAULT
+    partition defeats ordered appends); this small table answers it with one index lookup.
+    """
+
+    base = models.ForeignKey(Currency, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Currency, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
+    rate = ExactDecimalField()
+    observed_at = models.DateTimeField()
+    derived = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["base", "target", "source"], name="latest_rate_pair")
+        ]
+        indexes = [models.Index(fields=["target"], name="latest_rate_target")]
+
+    def __str__(self) -> str:
+        return f"1 {self.base_id} = {self.rate} {self.target_id} ({self.source_id})"
+
+
+class ExchangeRateRecord(models.Model):
+    """Read-only view of ExchangeRate rows for the admin.
+
+    Django 5.2's admin refuses models with a composite primary key, so the admin lists the same
+    table through this unmanaged model. observed_at stands in as the primary key only because
+    Django needs one; the admin never loads a row by it (no change links, no edits).
+    """
+
+    base = models.ForeignKey(Currency, on_delete=models.DO_NOTHING, related_name="+")
+    target = models.ForeignKey(Currency, on_delete=models.DO_NOTHING, related_name="+")
+    source = models.ForeignKey(Source, on_delete=models.DO_NOTHING, related_name="+")
+    rate = ExactDecimalField()
+    observed_at = models.DateTimeField(primary_key=True)
+    derived = models.BooleanField()
+
+    class Meta:
+        managed = False
+        db_table = "rates_exchangerate"
+        verbose_name = "exchange rate"
+        ordering = ["-observed_at"]

@@ -1,0 +1,96 @@
+"""Plain values passed between scrapers, services and selectors."""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    """What the write service accepts: 1 `base` = `rate` `target` at `observed_at`."""
+
+    base: str
+    target: str
+    rate: Decimal
+    observed_at: datetime
+    derived: bool = False
+
+
+class RatePath(enum.StrEnum):
+    """How a rate was obtained from stored observations."""
+
+    DIRECT = "direct"  # a stored base→target observation
+    INVERSE = "inverse"  # 1 / the stored target→base observation
+    CROSS = "cross"  # base→pivot × pivot→target
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One stored rate, as selectors read it."""
+
+    base: str
+    target: str
+    rate: Decimal
+    observed_at: datetime
+    source: str
+    derived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A rate answer, saying how it was obtained (`path`, `via`) and from what (`legs`)."""
+
+    base: str
+    target: str
+    rate: Decimal
+    observed_at: datetime
+    path: RatePath
+    legs: tuple[Observation, ...]
+    via: str | None = None
+
+    @property
+    def derived(self) -> bool:
+        """True unless a source quoted exactly this pair (a stored cross rate counts as derived)."""
+        return self.path is not RatePath.DIRECT or any(leg.derived for leg in self.legs)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(leg.source for leg in self.legs))
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    quote: Quote
+    amount: Decimal
+    converted: Decimal
+
+
+class Interval(enum.StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One interval of a pair's history: open/high/low/close; `close` is the last value."""
+
+    start: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    count: int
+    last_observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    base: str
+    target: str
+    interval: Interval
+    path: RatePath
+    via: str | None
+    buckets: list[Bucket]
