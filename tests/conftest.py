@@ -1,0 +1,46 @@
+"""Shared fixtures. Tests run against real PostgreSQL and Redis (see `make test`)."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from rates.loading import currencies_load, sources_load
+from rates.models import Source
+from rates.types import RateRow
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    # Tests share a Redis with whoever else uses it: give this run its own key prefix.
+    settings.CACHES["default"]["KEY_PREFIX"] = "koel-test"
+    yield
+    cache.delete_pattern("*")
+
+
+@pytest.fixture
+def currencies(db):
+    """Every currency Koel knows (ISO 4217 + CLDR), as `bootstrap` loads them."""
+    currencies_load()
+
+
+@pytest.fixture
+def sources(db):
+    """The ECB source from the data file plus two test sources with known priorities."""
+    sources_load()
+    Source.objects.create(code="alpha", name="Alpha", priority=20)
+    Source.objects.create(code="beta", name="Beta", priority=30)
+
+
+@pytest.fixture
+def rate_row():
+    """Build a RateRow from short literals: rate_row("EUR", "USD", "1.1", "2024-01-02T16:00")."""
+
+    def build(base: str, target: str, rate: str, when: str, *, derived: bool = False) -> RateRow:
+        moment = datetime.fromisoformat(when)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return RateRow(base, target, Decimal(rate), moment, derived)
+
+    return build
