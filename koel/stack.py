@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -61,10 +61,8 @@ def embedded_redis():
     try:
         yield f"unix://{server.socket_file}"
     finally:
-        try:
+        with suppress(redis.exceptions.ConnectionError):  # it may be gone already
             server.shutdown(save=True)
-        except redis.exceptions.ConnectionError:
-            pass  # already gone
 
 
 @contextmanager
@@ -94,15 +92,31 @@ def processes(env: dict) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
     return {
         "web": [
-            str(bin_dir / "granian"), "--interface", "wsgi", "--host", host, "--port", port,
-            "--workers", env.get("WEB_WORKERS", "2"),
+            str(bin_dir / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            host,
+            "--port",
+            port,
+            "--workers",
+            env.get("WEB_WORKERS", "2"),
             # Bounded concurrency: granian's default would open more database connections
             # than PostgreSQL allows (see docs/benchmarks.md).
-            "--backpressure", env.get("WEB_BACKPRESSURE", "16"),
+            "--backpressure",
+            env.get("WEB_BACKPRESSURE", "16"),
             "koel.wsgi:application",
         ],
-        "worker": [str(bin_dir / "celery"), "-A", "koel", "worker", "--loglevel", "INFO",
-                   "--concurrency", env.get("CELERY_CONCURRENCY", "2")],
+        "worker": [
+            str(bin_dir / "celery"),
+            "-A",
+            "koel",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            env.get("CELERY_CONCURRENCY", "2"),
+        ],
         "beat": [str(bin_dir / "celery"), "-A", "koel", "beat", "--loglevel", "INFO"],
     }
 
@@ -145,7 +159,9 @@ def run() -> int:
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         try:
             for name, command in processes(env).items():
-                children[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+                children[name] = subprocess.Popen(
+                    command, cwd=ROOT, env=env, start_new_session=True
+                )
             base = f"http://{env.get('KOEL_HOST', '127.0.0.1')}:{env.get('KOEL_PORT', '8000')}"
             if not wait_healthy(f"{base}/healthz", children):
                 log("the web server did not come up; stopping")
@@ -168,7 +184,9 @@ def run() -> int:
 
 def test(pytest_args: list[str]) -> int:
     with services() as env:
-        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env
+        ).returncode
 
 
 def main(argv: list[str]) -> int:

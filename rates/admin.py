@@ -12,8 +12,17 @@ from .partitioning import MONTH, month_start
 
 @admin.register(Currency)
 class CurrencyAdmin(admin.ModelAdmin):
-    list_display = ["code", "icon", "name", "symbol", "symbol_native", "decimal_digits", "group",
-                    "active", "admin_edited"]
+    list_display = [
+        "code",
+        "icon",
+        "name",
+        "symbol",
+        "symbol_native",
+        "decimal_digits",
+        "group",
+        "active",
+        "admin_edited",
+    ]
     list_filter = ["group", "active", "admin_edited"]
     search_fields = ["code", "name"]
     list_editable = ["group", "active"]
@@ -58,7 +67,9 @@ class ObservedFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         current = month_start(datetime.now(UTC))
         months = [current - i * MONTH for i in range(self.MONTHS_LISTED)]
-        return [(self.RECENT, "Last 7 days")] + [(m.strftime("%Y-%m"), m.strftime("%b %Y")) for m in months]
+        return [(self.RECENT, "Last 7 days")] + [
+            (m.strftime("%Y-%m"), m.strftime("%b %Y")) for m in months
+        ]
 
     def choices(self, changelist):
         # No "All" choice: an unbounded listing would sort every partition.

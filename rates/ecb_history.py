@@ -108,7 +108,10 @@ def _parse_line(line_no: int, codes: list[str], cells: list[str]) -> EcbDay:
 
 
 def import_history(
-    *, path: Path = BUNDLED_FILE, chunk_days: int = 250, progress: Callable[[int], None] = None
+    *,
+    path: Path = BUNDLED_FILE,
+    chunk_days: int = 250,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import (idempotently) every day of the file as source `ecb`, in chunks of `chunk_days`.
 

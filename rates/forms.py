@@ -14,8 +14,11 @@ class ConverterForm(forms.Form):
     amount = forms.DecimalField(min_value=Decimal(0), max_digits=24, decimal_places=8, initial=1)
     base = forms.ChoiceField(label="From", choices=_currency_choices, initial="USD")
     target = forms.ChoiceField(label="To", choices=_currency_choices, initial="EUR")
-    date = forms.DateField(required=False, help_text="Leave empty for the latest rate.",
-                           widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        required=False,
+        help_text="Leave empty for the latest rate.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def clean(self):
         data = super().clean()

@@ -13,7 +13,7 @@ from django.db import connection
 
 from .exceptions import InvalidQuery, RateNotFound
 from .resolution import DERIVED, invert
-from .selectors import require_aware, require_known, require_pair, pivots
+from .selectors import pivots, require_aware, require_known, require_pair
 from .types import Bucket, History, Interval, RatePath
 
 # Bounds keep a single query's work (and a response) to a sensible size.
@@ -53,16 +53,23 @@ def rate_history(
         if buckets:
             return History(base, target, interval, path, via, buckets)
     require_known([base, target])
-    raise RateNotFound(f"No rates {base} -> {target} between {start.isoformat()} and {end.isoformat()}.")
+    raise RateNotFound(
+        f"No rates {base} -> {target} between {start.isoformat()} and {end.isoformat()}."
+    )
 
 
 def _candidates(base, target, start, end, interval, source):
     """Lazily: the direct series, then the inverse, then each pivot's cross series."""
+
     def leg(b, t):
         return _leg_buckets(b, t, start, end, interval, source)
 
     yield RatePath.DIRECT, None, _direct(base, target, start, end, interval, source)
-    yield RatePath.INVERSE, None, [_inverted(b) for b in _direct(target, base, start, end, interval, source)]
+    yield (
+        RatePath.INVERSE,
+        None,
+        [_inverted(b) for b in _direct(target, base, start, end, interval, source)],
+    )
     for pivot in pivots():
         if pivot not in (base, target):
             first = leg(base, pivot)

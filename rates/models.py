@@ -110,7 +110,9 @@ class ExchangeRate(PostgresPartitionedModel):
     )
 
     def __str__(self) -> str:
-        return f"1 {self.base_id} = {self.rate} {self.target_id} ({self.source_id}, {self.observed_at})"
+        return (
+            f"1 {self.base_id} = {self.rate} {self.target_id} ({self.source_id} {self.observed_at})"
+        )
 
 
 class LatestRate(models.Model):
@@ -157,3 +159,8 @@ class ExchangeRateRecord(models.Model):
         db_table = "rates_exchangerate"
         verbose_name = "exchange rate"
         ordering = ["-observed_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"1 {self.base_id} = {self.rate} {self.target_id} ({self.source_id} {self.observed_at})"
+        )

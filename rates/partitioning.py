@@ -138,24 +138,23 @@ def _create_month(name: str, start: datetime) -> None:
 def partitions_drop_older_than(cutoff: datetime) -> list[str]:
     """Drop whole monthly partitions that end at or before `cutoff` (retention)."""
     dropped = []
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            for name in sorted(existing_partitions()):
-                month = _month_of(name)
-                if month is not None and month + MONTH <= cutoff:
-                    cursor.execute(f'DROP TABLE "{name}"')
-                    dropped.append(name)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        for name in sorted(existing_partitions()):
+            month = _month_of(name)
+            if month is not None and month + MONTH <= cutoff:
+                cursor.execute(f'DROP TABLE "{name}"')
+                dropped.append(name)
     _known.difference_update(dropped)
     return dropped
 
 
 def _month_of(name: str) -> datetime | None:
     try:
-        parsed = datetime.strptime(name.removeprefix(f"{TABLE}_"), "%Y_%b")
+        suffix = name.removeprefix(f"{TABLE}_")
+        return datetime.strptime(f"{suffix} +0000", "%Y_%b %z")
     except ValueError:
         return None  # the default partition, or one an admin made by hand
-    return parsed.replace(tzinfo=UTC)
 
 
 def partitions_maintain(*, now: datetime | None = None) -> tuple[list[str], list[str]]:

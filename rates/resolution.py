@@ -21,7 +21,9 @@ def invert(rate: Decimal) -> Decimal:
     return DERIVED.divide(ONE, rate)
 
 
-def resolve(observations: Observations, base: str, target: str, pivots: Sequence[str]) -> Quote | None:
+def resolve(
+    observations: Observations, base: str, target: str, pivots: Sequence[str]
+) -> Quote | None:
     """The best answer for base→target from `observations`, or None.
 
     Order: a direct quote; else the inverse of the opposite quote; else, for each pivot in

@@ -8,8 +8,9 @@ from .partitioning import partitions_maintain
 logger = get_task_logger(__name__)
 
 
-@shared_task(soft_time_limit=300, time_limit=360, autoretry_for=(Exception,), max_retries=3,
-             retry_backoff=60)
+@shared_task(
+    soft_time_limit=300, time_limit=360, autoretry_for=(Exception,), max_retries=3, retry_backoff=60
+)
 def maintain_partitions() -> dict:
     """Create upcoming monthly partitions and apply the retention (daily, see schedules)."""
     created, dropped = partitions_maintain()

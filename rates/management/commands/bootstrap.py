@@ -20,7 +20,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--skip-history", action="store_true", help="Do not import ECB history.")
+        parser.add_argument(
+            "--skip-history", action="store_true", help="Do not import ECB history."
+        )
 
     def handle(self, *args, skip_history: bool, **options) -> None:
         currencies = currencies_load()
@@ -43,7 +45,7 @@ class Command(BaseCommand):
         password = os.environ.get("KOEL_ADMIN_PASSWORD")
         if not (username and password):
             return
-        User = get_user_model()  # noqa: N806 - Django's idiom
+        User = get_user_model()
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": os.environ.get("KOEL_ADMIN_EMAIL", "")}
         )

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--file", type=Path, default=BUNDLED_FILE, help="eurofxref-hist zip/csv")
+        parser.add_argument(
+            "--file", type=Path, default=BUNDLED_FILE, help="eurofxref-hist zip/csv"
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, file: Path, no_progress: bool, **options) -> None:
@@ -40,12 +42,14 @@ class Command(BaseCommand):
         self._report(summary, time.monotonic() - started)
 
     def _report(self, summary, seconds: float) -> None:
-        self.stdout.write(self.style.SUCCESS(
-            f"ECB history: {summary.days} days ({summary.first} to {summary.last}), "
-            f"{len(summary.currencies)} currencies, {summary.rows} rates read, "
-            f"{summary.written} new or changed, {summary.missing} N/A cells skipped, "
-            f"in {seconds:.1f} s."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"ECB history: {summary.days} days ({summary.first} to {summary.last}), "
+                f"{len(summary.currencies)} currencies, {summary.rows} rates read, "
+                f"{summary.written} new or changed, {summary.missing} N/A cells skipped, "
+                f"in {seconds:.1f} s."
+            )
+        )
         if summary.unknown:
             codes = ", ".join(sorted(summary.unknown))
             self.stdout.write(self.style.WARNING(f"Skipped currencies Koel does not know: {codes}"))

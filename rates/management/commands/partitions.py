@@ -25,6 +25,8 @@ class Command(BaseCommand):
         if list:
             for name, bound in sorted(partitions.items()):
                 self.stdout.write(f"{name}  {bound}")
-        self.stdout.write(self.style.SUCCESS(
-            f"{len(partitions)} partitions; {len(created)} created, {len(dropped)} dropped."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(partitions)} partitions; {len(created)} created, {len(dropped)} dropped."
+            )
+        )
