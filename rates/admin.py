@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.db import models
 from django.utils.functional import cached_property
 
 from .models import Currency, ExchangeRateRecord, LatestRate, Source
@@ -44,6 +45,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["kind", "enabled"]
     list_editable = ["priority", "enabled"]
     search_fields = ["code", "name"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
 
 
 class CappedCountPaginator(Paginator):
@@ -109,6 +111,11 @@ class ExchangeRateRecordAdmin(ReadOnlyAdmin):
     paginator = CappedCountPaginator
     show_full_result_count = False
     list_per_page = 100
+
+    def get_object(self, request, object_id, from_field=None):
+        # observed_at is only a stand-in primary key (many rates share an instant): there is no
+        # single row to open, so the admin answers "does not exist" instead of guessing.
+        return None
 
 
 @admin.register(LatestRate)

@@ -22,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import currency_converter
+from django.db import transaction
 
 from .models import Currency
 from .services import rates_upsert
@@ -115,18 +116,21 @@ def import_history(
 ) -> ImportSummary:
     """Import (idempotently) every day of the file as source `ecb`, in chunks of `chunk_days`.
 
-    The whole file is parsed before anything is written, so a malformed file writes nothing.
+    The whole file is parsed before anything is written and written in one transaction, so a
+    malformed file or a bad rate anywhere in it writes nothing.
     Currencies Koel does not know are skipped and reported in the summary.
     """
     days = list(parse_history(read_text(path)))
     known = set(Currency.objects.values_list("code", flat=True))
     summary = ImportSummary()
-    for offset in range(0, len(days), chunk_days):
-        chunk = days[offset : offset + chunk_days]
-        rows = list(_rows(chunk, known, summary))
-        summary.written += rates_upsert(source=SOURCE, rows=rows).written
-        if progress:
-            progress(len(chunk))
+    # One transaction: a bad rate late in the file (a 0, a NaN) undoes the chunks before it.
+    with transaction.atomic():
+        for offset in range(0, len(days), chunk_days):
+            chunk = days[offset : offset + chunk_days]
+            rows = list(_rows(chunk, known, summary))
+            summary.written += rates_upsert(source=SOURCE, rows=rows).written
+            if progress:
+                progress(len(chunk))
     return summary
 
 

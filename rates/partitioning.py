@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from psqlextra.partitioning import (
     PostgresCurrentTimePartitioningStrategy,
     PostgresPartitioningManager,
+    PostgresTimePartition,
     PostgresTimePartitionSize,
 )
 from psqlextra.partitioning.config import PostgresPartitioningConfig
@@ -45,8 +46,9 @@ def months_between(first: datetime, last: datetime) -> Iterator[datetime]:
         current += MONTH
 
 
-def partition_name(month: datetime) -> str:
-    return f"{TABLE}_{month.strftime('%Y_%b').lower()}"
+def partition_name(moment: datetime) -> str:
+    """Name of the partition holding `moment` (its UTC month)."""
+    return f"{TABLE}_{month_start(moment).strftime('%Y_%b').lower()}"
 
 
 class MonthlyUtcStrategy(PostgresCurrentTimePartitioningStrategy):
@@ -56,6 +58,17 @@ class MonthlyUtcStrategy(PostgresCurrentTimePartitioningStrategy):
         # The library keeps the hour of "now" in the boundary; strip it (and the zone, which
         # psqlextra formats as a naive string read in the session's UTC).
         return month_start(datetime.now(UTC)).replace(tzinfo=None)
+
+    def to_delete(self) -> Iterator[PostgresTimePartition]:
+        # The library starts deleting at the month that contains now - max_age, which still holds
+        # rows inside the retention window. Like partitions_maintain, keep that month: only
+        # months that end at or before now's month start - max_age go.
+        if not self.max_age:
+            return
+        current = self.get_start_datetime() - self.max_age - MONTH
+        while True:
+            yield PostgresTimePartition(size=self.size, start_datetime=current)
+            current -= MONTH
 
 
 def _retention() -> relativedelta | None:
@@ -96,7 +109,7 @@ _known: set[str] = set()  # partitions this process has seen; saves a catalog qu
 
 def partitions_ensure(months: Iterable[datetime]) -> list[str]:
     """Create the monthly partitions that are missing for `months`; returns the names created."""
-    wanted = {partition_name(m): month_start(m) for m in months}
+    wanted = {partition_name(m): month_start(m) for m in months}  # keyed by UTC month
     if wanted.keys() <= _known:
         return []
     created = []

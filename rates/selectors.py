@@ -7,7 +7,7 @@ so PostgreSQL prunes partitions while planning (an unbounded query plans over an
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from django.conf import settings
 from django.db import connection
@@ -16,6 +16,10 @@ from .exceptions import InvalidQuery, RateNotFound, UnknownCurrency
 from .models import Currency
 from .resolution import resolve
 from .types import Conversion, Observation, Quote
+
+# Conversions are exact up to this size: amounts below 1E+30 times any rate, to the minor unit.
+MAX_AMOUNT_DIGITS = 30
+ARITHMETIC = Context(prec=80)
 
 # Among observations of one pair: the newest; at the same instant a quoted rate beats a derived
 # one, then the source with the better (lower) priority.
@@ -85,7 +89,7 @@ def rates_for_base(
     Direct and inverse quotes come from one query; pivot legs are read only for what is missing.
     """
     require_known([base, *(targets or [])])
-    wanted = [t for t in (targets or _active_codes()) if t != base]
+    wanted = [t for t in (_active_codes() if targets is None else targets) if t != base]
     found = _observations(where=_TOUCHING, codes=[base], others=wanted, at=at)
     quotes = {t: resolve(found, base, t, ()) for t in wanted}
     missing = [t for t, quote in quotes.items() if quote is None]
@@ -102,9 +106,13 @@ def conversion_get(
     """Convert `amount` base into target, rounded per the target currency (see `round_amount`)."""
     if not amount.is_finite() or amount < 0:
         raise InvalidQuery(f"Amount must be a finite number ≥ 0, got {amount}.", field="amount")
+    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise InvalidQuery(f"Amount must be below 1E+{MAX_AMOUNT_DIGITS}.", field="amount")
     quote = rate_get(base=base, target=target, at=at)
     currency = Currency.objects.only("decimal_digits", "rounding").get(code=target)
-    converted = round_amount(amount * quote.rate, currency.decimal_digits, currency.rounding)
+    with localcontext(ARITHMETIC):
+        product = amount * quote.rate
+    converted = round_amount(product, currency.decimal_digits, currency.rounding)
     return Conversion(quote=quote, amount=amount, converted=converted)
 
 
@@ -116,10 +124,11 @@ def round_amount(value: Decimal, digits: int, increment: int = 0) -> Decimal:
     2.345 → 2.35; KWD 3 digits: 1.0005 → 1.001.
     """
     unit = Decimal(1).scaleb(-digits)
-    if increment > 1:
-        step = unit * increment
-        return ((value / step).quantize(Decimal(1), ROUND_HALF_UP) * step).quantize(unit)
-    return value.quantize(unit, ROUND_HALF_UP)
+    with localcontext(ARITHMETIC):
+        if increment > 1:
+            step = unit * increment
+            return ((value / step).quantize(Decimal(1), ROUND_HALF_UP) * step).quantize(unit)
+        return value.quantize(unit, ROUND_HALF_UP)
 
 
 def currency_list(*, active: bool | None = None, group: str | None = None) -> list[Currency]:

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
+from koel.celery import app as celery_app
 from rates.loading import currencies_load, sources_load
 from rates.models import Source
+from rates.services import rates_upsert
 from rates.types import RateRow
 
 
@@ -17,6 +19,26 @@ def _isolated_cache(settings):
     settings.CACHES["default"]["KEY_PREFIX"] = "koel-test"
     yield
     cache.delete_pattern("*")
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # With DEBUG off (the settings' default) every request is redirected to HTTPS and templates
+    # need collectstatic's manifest; the test client speaks plain HTTP and nothing is collected.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery():
+    # Tasks run in the test's process and transaction; nothing is sent to the broker.
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(saved)
 
 
 @pytest.fixture
@@ -44,3 +66,13 @@ def rate_row():
         return RateRow(base, target, Decimal(rate), moment, derived)
 
     return build
+
+
+@pytest.fixture
+def store(currencies, sources, rate_row):
+    """Write rates through the service: store("ecb", ("EUR", "USD", "1.1", "2024-01-02T16:00"))."""
+
+    def write(source: str, *specs: tuple[str, str, str, str]):
+        return rates_upsert(source=source, rows=[rate_row(*spec) for spec in specs])
+
+    return write

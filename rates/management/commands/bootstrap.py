@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = (
         "Load currencies (ISO 4217 + CLDR), sources and periodic schedules; make sure partitions "
         "exist; import the ECB history when no ECB rate is stored yet; create the admin user from "
-        "KOEL_ADMIN_USER / KOEL_ADMIN_PASSWORD when both are set. Keeps admin edits."
+        "KOEL_ADMIN_USER / KOEL_ADMIN_PASSWORD when both are set and it does not exist yet. "
+        "Keeps admin edits."
     )
 
     def add_arguments(self, parser) -> None:
@@ -46,10 +47,11 @@ class Command(BaseCommand):
         if not (username and password):
             return
         User = get_user_model()
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"email": os.environ.get("KOEL_ADMIN_EMAIL", "")}
+        if User.objects.filter(username=username).exists():
+            # A password changed in the admin must survive restarts.
+            self.stdout.write(f"admin user {username!r} exists; left as it is")
+            return
+        User.objects.create_superuser(
+            username=username, email=os.environ.get("KOEL_ADMIN_EMAIL", ""), password=password
         )
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        self.stdout.write(f"admin user {username!r} {'created' if created else 'updated'}")
+        self.stdout.write(f"admin user {username!r} created")

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Koel container entrypoint.
+#
+#   web      (default) granian WSGI server on 0.0.0.0:8000; with KOEL_MIGRATE_ON_START=1 it first
+#            runs `migrate` + `bootstrap` (single-container use: docker compose runs a one-shot
+#            `migrate` service instead, so that web, worker and beat never migrate concurrently)
+#   migrate  `manage.py migrate --noinput` then `manage.py bootstrap`, then exit
+#   anything else is run as given, e.g. `celery -A koel worker -l INFO` or `python manage.py shell`
+set -eu
+
+cd "$(dirname "$0")/.."
+
+migrate() {
+    python manage.py migrate --noinput
+    python manage.py bootstrap
+}
+
+case "${1:-web}" in
+    web)
+        case "${KOEL_MIGRATE_ON_START:-0}" in
+            1 | true | yes) migrate ;;
+            *) ;;
+        esac
+        exec granian --interface wsgi --host 0.0.0.0 --port 8000 \
+            --workers "${WEB_WORKERS:-2}" --backpressure "${WEB_BACKPRESSURE:-16}" \
+            koel.wsgi:application
+        ;;
+    migrate)
+        migrate
+        ;;
+    *)
+        exec "$@"
+        ;;
+esac
