@@ -140,6 +140,11 @@ def currency_list(*, active: bool | None = None, group: str | None = None) -> li
     return list(currencies)
 
 
+def currency_codes() -> set[str]:
+    """Every ISO code Koel knows (active or not)."""
+    return set(Currency.objects.values_list("code", flat=True))
+
+
 def _active_codes() -> list[str]:
     return list(Currency.objects.filter(active=True).values_list("code", flat=True))
 

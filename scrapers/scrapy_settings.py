@@ -1,0 +1,46 @@
+"""Scrapy settings for every Koel spider (a source may override them in `custom_settings`).
+
+Politeness: one request at a time per site, about 1.2 s apart, randomised (0.5×–1.5×), so no
+site sees more than ~50 requests a minute; AutoThrottle slows down further when a site answers
+slowly. Failures are retried on 429, 5xx and timeouts.
+"""
+
+from scrapers.user_agents import desktop_user_agents
+
+BOT_NAME = "koel"
+SPIDER_MODULES = ["scrapers.spiders"]
+NEWSPIDER_MODULE = "scrapers.spiders"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.2
+RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_TIMEOUT = 20
+
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.2
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+
+USER_AGENTS = list(desktop_user_agents())
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,application/json;q=0.8,"
+    "*/*;q=0.7",
+    "Accept-Language": "en-US,en;q=0.9",
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "scrapers.middlewares.RotatingUserAgentMiddleware": 400,
+}
+ITEM_PIPELINES = {
+    "scrapers.pipelines.RateNormalizePipeline": 100,
+    "scrapers.pipelines.RateStoragePipeline": 900,
+}
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -1,0 +1,48 @@
+"""European Central Bank euro foreign exchange reference rates (official feed, multi-pair).
+
+URL:    {base_url}/stats/eurofxref/eurofxref-daily.xml   (base_url https://www.ecb.europa.eu)
+Rates:  <Cube time="YYYY-MM-DD"> holds one <Cube currency="USD" rate="1.1252"/> per currency.
+Units:  1 EUR = rate currency, plain decimals; EUR is the only base. Published around 16:00
+        Europe/Berlin on TARGET business days: the instant recorded, as by the history import.
+"""
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import scrapy
+from scrapy.http import TextResponse
+from scrapy.selector import Selector
+
+from rates.ecb_history import observed_at
+from scrapers.items import RateItem
+
+from .base import RateSpider
+
+
+class EcbSpider(RateSpider):
+    name = "ecb"
+    default_base_url = "https://www.ecb.europa.eu"
+    default_bases = ("EUR",)
+
+    async def start(self):
+        url = f"{self.base_url}/stats/eurofxref/eurofxref-daily.xml"
+        yield scrapy.Request(url, callback=self.parse)
+
+    def parse(self, response: TextResponse) -> Iterator[RateItem]:
+        yield from self.emit(parse_ecb_daily(response.body), page=response.url)
+
+
+def parse_ecb_daily(body: bytes) -> list[RateItem]:
+    # <gesmes:Envelope …><Cube><Cube time='2025-05-09'>
+    #   <Cube currency='USD' rate='1.1252'/><Cube currency='JPY' rate='163.36'/>…
+    selector = Selector(text=body.decode("utf-8"), type="xml")
+    selector.remove_namespaces()
+    day = selector.xpath("//Cube[@time]/@time").get()
+    if day is None:
+        return []
+    when = observed_at(date.fromisoformat(day))
+    return [
+        RateItem("EUR", cube.attrib["currency"], Decimal(cube.attrib["rate"]), when)
+        for cube in selector.xpath("//Cube[@time]/Cube[@currency]")
+    ]
