@@ -16,4 +16,9 @@ def desktop_user_agents() -> tuple[str, ...]:
         r for r in records if r.get("type") == "desktop" and r.get("browser") in DESKTOP_BROWSERS
     ]
     desktop.sort(key=lambda r: r.get("percent", 0), reverse=True)
-    return tuple(dict.fromkeys(r["useragent"] for r in desktop))
+    # A few records carry stray quotes; a real browser's header always starts "Mozilla/5.0 (".
+    agents = (r["useragent"].strip().strip('"') for r in desktop)
+    # iPads in desktop mode are filed as desktop but still say "Mobile"; sites may serve them
+    # the mobile page, so they are left out.
+    desktop_only = (a for a in agents if a.startswith("Mozilla/5.0 (") and "Mobile" not in a)
+    return tuple(dict.fromkeys(desktop_only))
