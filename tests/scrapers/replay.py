@@ -15,7 +15,7 @@ class ReplayServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 status, body, content_type = server.routes.get(
                     urlsplit(self.path).path, (404, b"not found", "text/plain")

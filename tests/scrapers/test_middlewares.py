@@ -11,7 +11,7 @@ from scrapers.middlewares import RotatingUserAgentMiddleware
 
 
 def test_user_agent_rotates_across_requests():
-    middleware = RotatingUserAgentMiddleware(["ua-1", "ua-2", "ua-3"], random.Random(7))
+    middleware = RotatingUserAgentMiddleware(["ua-1", "ua-2", "ua-3"], random.Random(7))  # noqa: S311
     seen = set()
     for _ in range(30):
         request = Request("http://127.0.0.1/")
@@ -38,7 +38,7 @@ def test_middleware_is_disabled_without_user_agents():
 
 def test_politeness_settings():
     # ~1.2 s between requests to one site, randomised, one at a time: at most ~50 a minute.
-    assert scrapy_settings.DOWNLOAD_DELAY == pytest.approx(1.2)
+    assert pytest.approx(1.2) == scrapy_settings.DOWNLOAD_DELAY
     assert scrapy_settings.RANDOMIZE_DOWNLOAD_DELAY is True
     assert scrapy_settings.CONCURRENT_REQUESTS_PER_DOMAIN == 1
     assert scrapy_settings.AUTOTHROTTLE_ENABLED is True
