@@ -1,7 +1,9 @@
+import json
+
 import pytest
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from rates.loading import LoadResult, currencies_load, sources_load
+from rates.loading import SOURCES_FILE, LoadResult, currencies_load, sources_load
 from rates.models import Currency, Source
 from rates.schedules import schedules_load
 
@@ -93,11 +95,14 @@ def test_currencies_load_restores_deleted_row():
     assert Currency.objects.get(code="NOK").name == "Norwegian Krone"
 
 
-def test_sources_load_creates_ecb_once():
-    assert sources_load() == LoadResult(created=1, updated=0, kept=0)
-    assert sources_load() == LoadResult(created=0, updated=0, kept=1)
+def test_sources_load_creates_each_listed_source_once():
+    listed = len(json.loads(SOURCES_FILE.read_text()))
+    assert listed >= 1
+    assert sources_load() == LoadResult(created=listed, updated=0, kept=0)
+    assert sources_load() == LoadResult(created=0, updated=0, kept=listed)
 
-    ecb = Source.objects.get()
+    assert Source.objects.count() == listed
+    ecb = Source.objects.get(code="ecb")
     assert (ecb.code, ecb.kind, ecb.priority, ecb.enabled) == ("ecb", "multi", 10, True)
 
 
