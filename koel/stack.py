@@ -195,6 +195,7 @@ def test(pytest_args: list[str]) -> int:
 
 def execute(command: list[str]) -> int:
     with services() as env:
+        env.setdefault("DEBUG", "1")  # development settings, as `make run` uses
         manage(env, "migrate", "--noinput", "--verbosity", "0")
         return subprocess.run(command, cwd=ROOT, env=env).returncode
 
