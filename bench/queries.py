@@ -7,12 +7,13 @@ Planning over ~340 partitions is what makes unbounded queries slow, so the table
 * fill: >= 20 million daily observations (13 base currencies x every other active currency, one
   rate a day at 16:00 UTC from 1999-01-01 to today) under a dedicated source ("bench"), generated
   server-side month by month (INSERT .. SELECT FROM generate_series, ordered by the primary key),
-  plus the matching rates_latestrate rows; then VACUUM ANALYZE and a CHECKPOINT (so flushing the
-  fill does not land in the measurements). The source's name records what was filled (through
-  which day), so a run after one with --keep tops the data up to today or skips the fill.
+  plus the matching rates_latestrates rows (one per base); then VACUUM ANALYZE and a CHECKPOINT
+  (so flushing the fill does not land in the measurements). The source's name records what was
+  filled (through which day), so a run after one with --keep tops the data up to today or skips
+  the fill.
 * measure, from this client through Django's connection (planning and round trip included),
   N iterations (default 500) after a warm-up, random pairs/instants from a fixed seed:
-    - rate_get(base, target)                latest for a pair (rates_latestrate)
+    - rate_get(base, target)                latest for a pair (rates_latestrates)
     - rates_for_base(base)                  latest against every active currency
     - rate_get(base, target, at=instant)    the rate in force at a random instant in history
     - rate_history(.., start, end)          one-year daily series ending on a random day
@@ -86,13 +87,17 @@ ORDER BY p.base, p.target, d
 """
 
 LATEST_SQL = """
-INSERT INTO rates_latestrate AS l (base_id, target_id, source_id, observed_at, rate, derived)
-SELECT DISTINCT ON (base_id, target_id) base_id, target_id, source_id, observed_at, rate, derived
-FROM rates_exchangerate
-WHERE source_id = %(source)s AND observed_at >= %(since)s AND observed_at <= %(until)s
-ORDER BY base_id, target_id, observed_at DESC
-ON CONFLICT (base_id, target_id, source_id) DO UPDATE
-    SET observed_at = EXCLUDED.observed_at, rate = EXCLUDED.rate, derived = EXCLUDED.derived
+INSERT INTO rates_latestrates AS l (base_id, source_id, quotes, newest)
+SELECT base_id, source_id,
+       jsonb_object_agg(target_id, jsonb_build_array(rate::text, observed_at, derived)),
+       max(observed_at)
+FROM (
+    SELECT DISTINCT ON (base_id, target_id) * FROM rates_exchangerate
+    WHERE source_id = %(source)s AND observed_at >= %(since)s AND observed_at <= %(until)s
+    ORDER BY base_id, target_id, observed_at DESC
+) newest
+GROUP BY base_id, source_id
+ON CONFLICT (base_id, source_id) DO UPDATE SET quotes = EXCLUDED.quotes, newest = EXCLUDED.newest
 """
 
 UNBOUNDED_LATEST_SQL = """
@@ -245,7 +250,7 @@ def fill_days(fill: Fill, arrays: dict, first: date, last: date) -> None:
 
 
 def latest_refresh(fill: Fill) -> None:
-    """rates_latestrate for the bench source: each pair's newest row (the fill's last day)."""
+    """rates_latestrates for the bench source: each pair's newest row (the fill's last day)."""
     until = midnight(fill.through) + OBSERVED_AT
     with connection.cursor() as cursor:
         cursor.execute(
@@ -258,7 +263,7 @@ def vacuum() -> None:
     statistics; partitions vacuumed before (an interrupted fill) are quickly skipped through."""
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) rates_exchangerate")
-        cursor.execute("VACUUM (ANALYZE) rates_latestrate")
+        cursor.execute("VACUUM (ANALYZE) rates_latestrates")
     checkpoint()
 
 
@@ -285,7 +290,7 @@ def drop() -> None:
             else:
                 cursor.execute(f'TRUNCATE "{name}"')
                 truncated += 1
-        cursor.execute("DELETE FROM rates_latestrate WHERE source_id = %s", [SOURCE])
+        cursor.execute("DELETE FROM rates_latestrates WHERE source_id = %s", [SOURCE])
         cursor.execute("DELETE FROM rates_source WHERE code = %s", [SOURCE])
     elapsed = time.perf_counter() - started
     print(f"drop: bench rows deleted ({truncated} partitions truncated) in {elapsed:.1f} s")
@@ -408,13 +413,13 @@ def table_facts(fill: Fill) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM rates_exchangerate")
         rows = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM rates_latestrate")
+        cursor.execute("SELECT count(*) FROM rates_latestrates")
         latest = cursor.fetchone()[0]
     monthly = sum(1 for name in partitions if not name.endswith("_default"))
     print(
         f"partitions: {len(partitions)} ({monthly} monthly + default); "
         f"rows: {rows:,} (bench fill: {fill.rows:,} = {len(fill.pairs):,} pairs x "
-        f"{(fill.through - FIRST_DAY).days + 1:,} days); rates_latestrate rows: {latest:,}"
+        f"{(fill.through - FIRST_DAY).days + 1:,} days); rates_latestrates rows: {latest:,}"
     )
 
 

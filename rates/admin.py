@@ -6,8 +6,9 @@ from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 
-from .models import Currency, ExchangeRateRecord, LatestRate, Source
+from .models import Currency, ExchangeRateRecord, LatestRates, Source
 from .partitioning import MONTH, month_start
 
 
@@ -118,10 +119,29 @@ class ExchangeRateRecordAdmin(ReadOnlyAdmin):
         return None
 
 
-@admin.register(LatestRate)
-class LatestRateAdmin(ReadOnlyAdmin):
-    list_display = ["base", "target", "rate", "observed_at", "source", "derived"]
-    list_filter = ["source", "derived"]
-    search_fields = ["=base__code", "=target__code"]
-    paginator = CappedCountPaginator
-    show_full_result_count = False
+@admin.register(LatestRates)
+class LatestRatesAdmin(ReadOnlyAdmin):
+    list_display = ["base", "source", "newest", "target_count"]
+    list_filter = ["source"]
+    search_fields = ["=base__code"]
+    fields = ["base", "source", "newest", "quotes_table"]
+    readonly_fields = fields
+
+    @admin.display(description="targets")
+    def target_count(self, obj: LatestRates) -> int:
+        return len(obj.quote_map)
+
+    @admin.display(description="quotes")
+    def quotes_table(self, obj: LatestRates) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (target, rate, observed_at, "derived" if derived else "quoted")
+                for target, (rate, observed_at, derived) in sorted(obj.quote_map.items())
+            ),
+        )
+        return format_html(
+            "<table><tr><th>target</th><th>rate</th><th>observed at</th><th></th></tr>{}</table>",
+            rows,
+        )

@@ -9,8 +9,7 @@ Buckets are aligned in UTC; weeks start on Monday.
 
 from datetime import datetime, timedelta
 
-from django.db import connection
-
+from .db import fast_cursor
 from .exceptions import InvalidQuery, RateNotFound
 from .resolution import DERIVED, invert
 from .selectors import pivots, require_aware, require_known, require_pair
@@ -91,7 +90,7 @@ def _direct(base, target, start, end, interval, source) -> list[Bucket]:
     source_filter = ""
     if source:
         source_filter, params["source"] = "AND source_id = %(source)s", source
-    with connection.cursor() as cursor:
+    with fast_cursor() as cursor:
         cursor.execute(_BUCKETS_SQL.format(source_filter=source_filter), params)
         return [Bucket(*row) for row in cursor.fetchall()]
 

@@ -1,5 +1,7 @@
 """Koel's data: currencies, rate sources, and the partitioned history of exchange rates."""
 
+import json
+
 from django.db import models
 from psqlextra.models import PostgresPartitionedModel
 from psqlextra.types import PostgresPartitioningMethod
@@ -115,28 +117,42 @@ class ExchangeRate(PostgresPartitionedModel):
         )
 
 
-class LatestRate(models.Model):
-    """The newest observation per (base, target, source), maintained by rates.services.
+class LatestRates(models.Model):
+    """One source's newest rate for every target of one base: the read model of "latest".
 
-    Reading "latest" from the partitioned table means probing every partition (the DEFAULT
-    partition defeats ordered appends); this small table answers it with one index lookup.
+    One row per (base, source), its `quotes` a JSON object {target: [rate, observed_at, derived]}
+    with the rate as a decimal string (exact) and observed_at in ISO 8601 with its offset. A full
+    scrape updates 155 rows here rather than 23,870 per-pair rows (which cost more than the
+    scrape's own COPY), and a "latest" read is one index lookup per base instead of a probe into
+    every partition (the DEFAULT partition defeats ordered appends). Written by rates.services
+    only.
     """
 
-    base = models.ForeignKey(Currency, on_delete=models.CASCADE, related_name="+")
-    target = models.ForeignKey(Currency, on_delete=models.CASCADE, related_name="+")
+    base = models.ForeignKey(
+        Currency, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique constraint below leads with base
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="+")
-    rate = ExactDecimalField()
-    observed_at = models.DateTimeField()
-    derived = models.BooleanField(default=False)
+    # JSON kept as text: the write path builds it in Python (a jsonb column would make the
+    # server parse ~1 MB per scrape), and readers parse the few rows they fetch.
+    quotes = models.TextField(help_text='JSON: {target: ["rate", "observed_at", derived]}')
+    newest = models.DateTimeField(
+        help_text="The newest observed_at this source ever gave for this base (the write "
+        "service's fast path relies on it: a batch strictly newer cannot collide)."
+    )
 
     class Meta:
+        verbose_name = "latest rates"
+        verbose_name_plural = "latest rates"
         constraints = [
-            models.UniqueConstraint(fields=["base", "target", "source"], name="latest_rate_pair")
+            models.UniqueConstraint(fields=["base", "source"], name="latest_rates_base_source")
         ]
-        indexes = [models.Index(fields=["target"], name="latest_rate_target")]
 
     def __str__(self) -> str:
-        return f"1 {self.base_id} = {self.rate} {self.target_id} ({self.source_id})"
+        return f"{self.base_id} from {self.source_id}"
+
+    @property
+    def quote_map(self) -> dict[str, list]:
+        return json.loads(self.quotes)
 
 
 class ExchangeRateRecord(models.Model):

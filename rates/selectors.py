@@ -2,9 +2,10 @@
 
 Every query on the partitioned table carries both bounds on observed_at as timezone-aware values,
 so PostgreSQL prunes partitions while planning (an unbounded query plans over and locks all
-~340 monthly partitions). "Latest" reads never touch that table: they use LatestRate.
+~340 monthly partitions). "Latest" reads never touch that table: they use LatestRates.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
@@ -12,6 +13,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from django.conf import settings
 from django.db import connection
 
+from .db import fast_cursor
 from .exceptions import InvalidQuery, RateNotFound, UnknownCurrency
 from .models import Currency
 from .resolution import resolve
@@ -23,49 +25,61 @@ ARITHMETIC = Context(prec=80)
 
 # Among observations of one pair: the newest; at the same instant a quoted rate beats a derived
 # one, then the source with the better (lower) priority.
-_BEST_FIRST = "ORDER BY r.base_id, r.target_id, r.observed_at DESC, r.derived, s.priority"
+_BEST_FIRST = "ORDER BY 1, 2, 4 DESC, 6, s.priority, 5"
 
-_LATEST_SQL = f"""
-SELECT DISTINCT ON (r.base_id, r.target_id)
-       r.base_id, r.target_id, r.rate, r.observed_at, r.source_id, r.derived
-FROM rates_latestrate r JOIN rates_source s ON s.code = r.source_id
-WHERE {{where}} {_BEST_FIRST}
-"""  # noqa: S608 - {where} is one of the fixed clauses below
+_LATEST_SQL = """
+SELECT l.base_id, l.source_id, s.priority, l.quotes
+FROM rates_latestrates l JOIN rates_source s ON s.code = l.source_id
+WHERE l.base_id = ANY(%(bases)s) ORDER BY l.source_id
+"""
 
+# Both bounds on observed_at, so only the partitions of the lookback window are planned.
 _AT_SQL = f"""
 SELECT DISTINCT ON (r.base_id, r.target_id)
        r.base_id, r.target_id, r.rate, r.observed_at, r.source_id, r.derived
 FROM rates_exchangerate r JOIN rates_source s ON s.code = r.source_id
-WHERE r.observed_at > %(since)s AND r.observed_at <= %(at)s AND ({{where}}) {_BEST_FIRST}
+WHERE r.observed_at > %(since)s AND r.observed_at <= %(at)s
+  AND r.base_id = ANY(%(bases)s) AND r.target_id = ANY(%(targets)s) {_BEST_FIRST}
 """  # noqa: S608
-
-# Rows that can answer for these codes: pairs among them (pair lookups), or touching them.
-# `others` lists the other side's codes so both arms of _TOUCHING lead with base_id, which the
-# partitioned table's only index (base, target, observed_at, source) can serve.
-_AMONG = "r.base_id = ANY(%(codes)s) AND r.target_id = ANY(%(codes)s)"
-_TOUCHING = (
-    "r.base_id = ANY(%(codes)s) OR (r.base_id = ANY(%(others)s) AND r.target_id = ANY(%(codes)s))"
-)
 
 
 def pivots() -> list[str]:
     return list(settings.KOEL_PIVOT_CURRENCIES)
 
 
-def _observations(
-    *, where: str, codes: Iterable[str], at: datetime | None, others: Iterable[str] = ()
-) -> dict:
-    params: dict = {"codes": sorted(set(codes)), "others": sorted(set(others))}
+def _find(*, bases: Iterable[str], targets: Iterable[str], at: datetime | None) -> dict:
+    """The best observation of every stored pair (b, t), b in `bases`, t in `targets`: the
+    latest (rates_latestrates), or the one in force at `at` (within the lookback window)."""
+    params: dict = {"bases": sorted(set(bases)), "targets": sorted(set(targets))}
     if at is None:
-        sql = _LATEST_SQL.format(where=where)
-    else:
-        require_aware(at, "at")
-        lookback = timedelta(days=settings.KOEL_RATE_LOOKBACK_DAYS)
-        sql = _AT_SQL.format(where=where)
-        params.update(since=at - lookback, at=at)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        return _latest(params)
+    require_aware(at, "at")
+    lookback = timedelta(days=settings.KOEL_RATE_LOOKBACK_DAYS)
+    params.update(since=at - lookback, at=at)
+    with fast_cursor() as cursor:
+        cursor.execute(_AT_SQL, params)
         return {(row[0], row[1]): Observation(*row) for row in cursor.fetchall()}
+
+
+def _latest(params: dict) -> dict:
+    """Best-first (as _BEST_FIRST) among each source's latest quote, from rates_latestrates."""
+    wanted = set(params["targets"])
+    ranked: dict[tuple[str, str], tuple] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL, params)
+        for base, source, priority, quotes in cursor.fetchall():
+            for target, (rate, when, derived) in json.loads(quotes).items():
+                if target not in wanted:
+                    continue
+                observed_at = datetime.fromisoformat(when)
+                rank = (observed_at, not derived, -priority)
+                held = ranked.get((base, target))
+                if held is None or rank > held[0]:
+                    observation = Observation(
+                        base, target, Decimal(rate), observed_at, source, derived
+                    )
+                    ranked[(base, target)] = (rank, observation)
+    return {pair: observation for pair, (_rank, observation) in ranked.items()}
 
 
 def rate_get(*, base: str, target: str, at: datetime | None = None) -> Quote:
@@ -73,7 +87,7 @@ def rate_get(*, base: str, target: str, at: datetime | None = None) -> Quote:
     before it, within KOEL_RATE_LOOKBACK_DAYS). Direct, else inverse, else cross via a pivot."""
     require_pair(base, target)
     codes = {base, target, *pivots()}
-    quote = resolve(_observations(where=_AMONG, codes=codes, at=at), base, target, pivots())
+    quote = resolve(_find(bases=codes, targets=codes, at=at), base, target, pivots())
     if quote is None:
         require_known([base, target])
         raise RateNotFound(_not_found_message(base, target, at))
@@ -86,16 +100,20 @@ def rates_for_base(
     """Rates of one base against `targets` (default: every active currency), latest or at `at`.
 
     Targets nothing can answer for are left out; the caller compares against what it asked.
-    Direct and inverse quotes come from one query; pivot legs are read only for what is missing.
+    Reads widen only for what is still missing: the base's own quotes (one query when a
+    multi-pair source covers the base), then inverse quotes, then both legs through each pivot.
     """
     require_known([base, *(targets or [])])
     wanted = [t for t in (_active_codes() if targets is None else targets) if t != base]
-    found = _observations(where=_TOUCHING, codes=[base], others=wanted, at=at)
+    found = _find(bases=[base], targets=wanted, at=at)
     quotes = {t: resolve(found, base, t, ()) for t in wanted}
-    missing = [t for t, quote in quotes.items() if quote is None]
-    if missing:
-        legs_of = [base, *missing]
-        found.update(_observations(where=_TOUCHING, codes=pivots(), others=legs_of, at=at))
+    if missing := [t for t, quote in quotes.items() if quote is None]:
+        found.update(_find(bases=missing, targets=[base], at=at))
+        quotes.update({t: resolve(found, base, t, ()) for t in missing})
+    if missing := [t for t, quote in quotes.items() if quote is None]:
+        legs = [base, *missing]
+        found.update(_find(bases=pivots(), targets=legs, at=at))
+        found.update(_find(bases=legs, targets=pivots(), at=at))
         quotes.update({t: resolve(found, base, t, pivots()) for t in missing})
     return [quote for quote in quotes.values() if quote is not None]
 

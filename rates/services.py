@@ -5,43 +5,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from .exceptions import InvalidRateBatch, RowError, UnknownSource
+from .ingest import (
+    Batch,
+    LatestFold,
+    any_stored,
+    copy_or_merge,
+    lock_source,
+    merge,
+    risky_rows,
+    stored_latest,
+)
 from .models import Currency, Source
 from .partitioning import months_between, partitions_ensure
 from .types import RateRow
 
 # A source may date its rates by its own calendar day, ahead of UTC; more than this is an error.
 MAX_FUTURE_SKEW = timedelta(days=2)
-
-_STAGE_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS koel_rate_stage (
-    base_id varchar(3) NOT NULL,
-    target_id varchar(3) NOT NULL,
-    observed_at timestamptz NOT NULL,
-    rate numeric NOT NULL,
-    derived boolean NOT NULL
-)
-"""
-
-# Unchanged rows are left alone, so a re-import rewrites nothing and reports 0 written.
-_UPSERT_RATES = """
-INSERT INTO rates_exchangerate AS r (base_id, target_id, observed_at, source_id, rate, derived)
-SELECT base_id, target_id, observed_at, %(source)s, rate, derived FROM koel_rate_stage
-ON CONFLICT (base_id, target_id, observed_at, source_id) DO UPDATE
-    SET rate = EXCLUDED.rate, derived = EXCLUDED.derived
-    WHERE (r.rate, r.derived) IS DISTINCT FROM (EXCLUDED.rate, EXCLUDED.derived)
-"""
-
-_UPSERT_LATEST = """
-INSERT INTO rates_latestrate AS l (base_id, target_id, source_id, observed_at, rate, derived)
-SELECT DISTINCT ON (base_id, target_id) base_id, target_id, %(source)s, observed_at, rate, derived
-FROM koel_rate_stage ORDER BY base_id, target_id, observed_at DESC
-ON CONFLICT (base_id, target_id, source_id) DO UPDATE
-    SET observed_at = EXCLUDED.observed_at, rate = EXCLUDED.rate, derived = EXCLUDED.derived
-    WHERE l.observed_at <= EXCLUDED.observed_at
-"""
 
 
 @dataclass(frozen=True)
@@ -53,57 +35,45 @@ class UpsertResult:
 
 
 def rates_upsert(*, source: str, rows: Iterable[RateRow]) -> UpsertResult:
-    """Insert or overwrite one source's rates, all or nothing.
+    """Insert or overwrite one source's rates, all or nothing, and update its latest rates.
 
     Rows are validated first (known currencies, positive finite rate, aware timestamp not in the
     future); any bad row raises InvalidRateBatch and nothing is written. Within a batch the last
-    row for a (base, target, observed_at) wins. Rows are COPYed into a temporary table, then
-    merged with one INSERT … ON CONFLICT DO UPDATE: most of COPY's speed with upsert semantics.
+    row for a (base, target, observed_at) wins. A batch that cannot collide with stored rows (each
+    row newer than anything the source gave for its base, or a sample of keys not found) is
+    COPYed straight into the table; otherwise, or if the COPY meets a stored key after all, it
+    goes through a staging table and INSERT … ON CONFLICT DO UPDATE (rates.ingest).
     """
     rows = list(rows)
-    unique = _validated(source=source, rows=rows)
-    if not unique:
-        return UpsertResult(received=len(rows), written=0, first=None, last=None)
-    first = min(row.observed_at for row in unique)
-    last = max(row.observed_at for row in unique)
+    _validate(source=source, rows=rows)
+    if not rows:
+        return UpsertResult(received=0, written=0, first=None, last=None)
+    batch = Batch(source, rows)
     with transaction.atomic():
-        partitions_ensure(months_between(first, last))
-        written = _merge(source=source, rows=unique)
-    return UpsertResult(received=len(rows), written=written, first=first, last=last)
+        partitions_ensure(months_between(batch.first, batch.last))
+        lock_source(source)
+        stored = stored_latest(source, batch.newest_per_pair)
+        risky = risky_rows(batch, stored)
+        collides = bool(risky) and any_stored(source, risky)
+        latest = LatestFold(batch, stored)
+        written = merge(batch, latest) if collides else copy_or_merge(batch, latest)
+        latest.write()
+    return UpsertResult(received=len(rows), written=written, first=batch.first, last=batch.last)
 
 
-def _merge(*, source: str, rows: list[RateRow]) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_STAGE_DDL)
-        cursor.execute("TRUNCATE koel_rate_stage")
-        columns = "base_id, target_id, observed_at, rate, derived"
-        with cursor.copy(f"COPY koel_rate_stage ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((row.base, row.target, row.observed_at, row.rate, row.derived))
-        cursor.execute(_UPSERT_RATES, {"source": source})
-        written = cursor.rowcount
-        cursor.execute(_UPSERT_LATEST, {"source": source})
-        cursor.execute("TRUNCATE koel_rate_stage")
-    return written
-
-
-def _validated(*, source: str, rows: list[RateRow]) -> list[RateRow]:
-    """Check every row; return them deduplicated (last wins) or raise InvalidRateBatch."""
+def _validate(*, source: str, rows: list[RateRow]) -> None:
+    """Check every row; raise InvalidRateBatch listing every bad one."""
     if not Source.objects.filter(code=source).exists():
         raise UnknownSource(source)
     codes = set(Currency.objects.values_list("code", flat=True))
     latest_allowed = datetime.now(UTC) + MAX_FUTURE_SKEW
     errors: list[RowError] = []
-    unique: dict[tuple, RateRow] = {}
     for index, row in enumerate(rows):
         problem = _row_problem(row, codes, latest_allowed)
         if problem:
             errors.append(RowError(index, *problem))
-        else:
-            unique[(row.base, row.target, row.observed_at)] = row
     if errors:
         raise InvalidRateBatch(errors)
-    return list(unique.values())
 
 
 def _row_problem(row: RateRow, codes: set[str], latest_allowed: datetime) -> tuple | None:

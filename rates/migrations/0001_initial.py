@@ -11,117 +11,302 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Currency',
+            name="Currency",
             fields=[
-                ('code', models.CharField(help_text='ISO 4217 code, e.g. USD.', max_length=3, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=80)),
-                ('name_plural', models.CharField(max_length=80)),
-                ('symbol', models.CharField(help_text='Symbol in English contexts, e.g. CA$.', max_length=16)),
-                ('symbol_native', models.CharField(help_text='Symbol at home, e.g. $ for CAD.', max_length=16)),
-                ('decimal_digits', models.PositiveSmallIntegerField(default=2)),
-                ('rounding', models.PositiveSmallIntegerField(default=0, help_text='CLDR rounding increment in units of the last digit (0 = none).')),
-                ('icon', models.CharField(blank=True, help_text='Flag emoji or symbol.', max_length=16)),
-                ('group', models.CharField(choices=[('primary', 'Primary'), ('secondary', 'Secondary')], default='secondary', max_length=10)),
-                ('active', models.BooleanField(default=True, help_text='Inactive currencies keep their history but are not scraped.')),
-                ('admin_edited', models.BooleanField(default=False, help_text='Set when an admin changes this row; loading CLDR data then leaves it alone.')),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="ISO 4217 code, e.g. USD.",
+                        max_length=3,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("name_plural", models.CharField(max_length=80)),
+                (
+                    "symbol",
+                    models.CharField(
+                        help_text="Symbol in English contexts, e.g. CA$.", max_length=16
+                    ),
+                ),
+                (
+                    "symbol_native",
+                    models.CharField(help_text="Symbol at home, e.g. $ for CAD.", max_length=16),
+                ),
+                ("decimal_digits", models.PositiveSmallIntegerField(default=2)),
+                (
+                    "rounding",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="CLDR rounding increment in units of the last digit (0 = none).",
+                    ),
+                ),
+                (
+                    "icon",
+                    models.CharField(blank=True, help_text="Flag emoji or symbol.", max_length=16),
+                ),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[("primary", "Primary"), ("secondary", "Secondary")],
+                        default="secondary",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Inactive currencies keep their history but are not scraped.",
+                    ),
+                ),
+                (
+                    "admin_edited",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set when an admin changes this row; loading CLDR data then leaves it alone.",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'currencies',
-                'ordering': ['code'],
+                "verbose_name_plural": "currencies",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('code', models.SlugField(help_text="Equals the spider's name.", max_length=32, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('multi', 'Multi-pair (one base, many targets per request)'), ('single', 'Single-pair (one pair per request)')], default='multi', max_length=8)),
-                ('priority', models.PositiveSmallIntegerField(default=100, help_text='Lower is tried first and wins ties between equally fresh quotes.')),
-                ('enabled', models.BooleanField(default=True)),
-                ('base_url', models.URLField(blank=True, help_text="Overrides the spider's default site (tests, demos).", max_length=300)),
-                ('homepage', models.URLField(blank=True, max_length=300)),
-                ('currencies', models.JSONField(blank=True, default=list, help_text='ISO codes this source quotes; empty means any.')),
-                ('politeness_delay', models.FloatField(default=1.2, help_text='Seconds between requests to this site (randomised around it).')),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Equals the spider's name.",
+                        max_length=32,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("multi", "Multi-pair (one base, many targets per request)"),
+                            ("single", "Single-pair (one pair per request)"),
+                        ],
+                        default="multi",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=100,
+                        help_text="Lower is tried first and wins ties between equally fresh quotes.",
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "base_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Overrides the spider's default site (tests, demos).",
+                        max_length=300,
+                    ),
+                ),
+                ("homepage", models.URLField(blank=True, max_length=300)),
+                (
+                    "currencies",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="ISO codes this source quotes; empty means any.",
+                    ),
+                ),
+                (
+                    "politeness_delay",
+                    models.FloatField(
+                        default=1.2,
+                        help_text="Seconds between requests to this site (randomised around it).",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['priority', 'code'],
+                "ordering": ["priority", "code"],
             },
         ),
         psqlextra.backend.migrations.operations.create_partitioned_model.PostgresCreatePartitionedModel(
-            name='ExchangeRate',
+            name="ExchangeRate",
             fields=[
-                ('pk', models.CompositePrimaryKey('base', 'target', 'observed_at', 'source', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('base', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rates.currency')),
-                ('target', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rates.currency')),
-                ('observed_at', models.DateTimeField()),
-                ('source', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rates.source')),
-                ('rate', rates.fields.ExactDecimalField(help_text='1 base = rate target, exactly as the source gave it.')),
-                ('derived', models.BooleanField(default=False, help_text='A cross rate Koel computed, not a quote from the source.')),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "base",
+                        "target",
+                        "observed_at",
+                        "source",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "base",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="rates.currency",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="rates.currency",
+                    ),
+                ),
+                ("observed_at", models.DateTimeField()),
+                (
+                    "source",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="rates.source",
+                    ),
+                ),
+                (
+                    "rate",
+                    rates.fields.ExactDecimalField(
+                        help_text="1 base = rate target, exactly as the source gave it."
+                    ),
+                ),
+                (
+                    "derived",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A cross rate Koel computed, not a quote from the source.",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
+                "abstract": False,
+                "base_manager_name": "objects",
             },
             partitioning_options={
-                'method': psqlextra.types.PostgresPartitioningMethod['RANGE'],
-                'key': ['observed_at'],
+                "method": psqlextra.types.PostgresPartitioningMethod["RANGE"],
+                "key": ["observed_at"],
             },
             bases=(psqlextra.models.partitioned.PostgresPartitionedModel,),
             managers=[
-                ('objects', psqlextra.manager.manager.PostgresManager()),
+                ("objects", psqlextra.manager.manager.PostgresManager()),
             ],
         ),
         psqlextra.backend.migrations.operations.add_default_partition.PostgresAddDefaultPartition(
-            model_name='ExchangeRate',
-            name='default',
+            model_name="ExchangeRate",
+            name="default",
         ),
         migrations.CreateModel(
-            name='LatestRate',
+            name="LatestRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('base', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='rates.currency')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='rates.currency')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='rates.source')),
-                ('rate', rates.fields.ExactDecimalField()),
-                ('observed_at', models.DateTimeField()),
-                ('derived', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "base",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="rates.currency",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="rates.currency",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="rates.source",
+                    ),
+                ),
+                ("rate", rates.fields.ExactDecimalField()),
+                ("observed_at", models.DateTimeField()),
+                ("derived", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='ExchangeRateRecord',
+            name="ExchangeRateRecord",
             fields=[
-                ('base', models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='rates.currency')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='rates.currency')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='rates.source')),
-                ('rate', rates.fields.ExactDecimalField()),
-                ('observed_at', models.DateTimeField(primary_key=True, serialize=False)),
-                ('derived', models.BooleanField()),
+                (
+                    "base",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="rates.currency",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="rates.currency",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="rates.source",
+                    ),
+                ),
+                ("rate", rates.fields.ExactDecimalField()),
+                ("observed_at", models.DateTimeField(primary_key=True, serialize=False)),
+                ("derived", models.BooleanField()),
             ],
             options={
-                'verbose_name': 'exchange rate',
-                'db_table': 'rates_exchangerate',
-                'ordering': ['-observed_at'],
-                'managed': False,
+                "verbose_name": "exchange rate",
+                "db_table": "rates_exchangerate",
+                "ordering": ["-observed_at"],
+                "managed": False,
             },
         ),
         migrations.AddIndex(
-            model_name='currency',
-            index=models.Index(fields=['group', 'active'], name='currency_group_active'),
+            model_name="currency",
+            index=models.Index(fields=["group", "active"], name="currency_group_active"),
         ),
         migrations.AddIndex(
-            model_name='latestrate',
-            index=models.Index(fields=['target'], name='latest_rate_target'),
+            model_name="latestrate",
+            index=models.Index(fields=["target"], name="latest_rate_target"),
         ),
         migrations.AddConstraint(
-            model_name='latestrate',
-            constraint=models.UniqueConstraint(fields=('base', 'target', 'source'), name='latest_rate_pair'),
+            model_name="latestrate",
+            constraint=models.UniqueConstraint(
+                fields=("base", "target", "source"), name="latest_rate_pair"
+            ),
         ),
     ]

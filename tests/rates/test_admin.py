@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from rates.models import Currency, Source
+from rates.models import Currency, LatestRates, Source
 
 
 @pytest.fixture
@@ -75,13 +75,27 @@ def test_exchange_rate_list_is_read_only(admin_client, recent):
     assert admin_client.post(reverse("admin:rates_exchangeraterecord_add")).status_code == 403
 
 
-def test_latest_rate_changelist_lists_latest_rates(admin_client, recent):
-    response = changelist(admin_client, "latestrate")
+def test_latest_rates_changelist_lists_one_row_per_base_and_source(admin_client, recent):
+    response = changelist(admin_client, "latestrates")
 
     assert response.status_code == 200
-    assert sorted(r.target_id for r in response.context["cl"].result_list) == ["GBP", "JPY", "USD"]
-    assert "160.31" in response.text
-    assert admin_client.get(reverse("admin:rates_latestrate_add")).status_code == 403
+    [row] = response.context["cl"].result_list
+    assert (row.base_id, row.source_id, sorted(row.quote_map)) == (
+        "EUR",
+        "ecb",
+        ["GBP", "JPY", "USD"],
+    )
+    assert admin_client.get(reverse("admin:rates_latestrates_add")).status_code == 403
+
+
+def test_latest_rates_detail_shows_each_quote(admin_client, recent):
+    [row] = LatestRates.objects.all()
+
+    response = admin_client.get(reverse("admin:rates_latestrates_change", args=[row.pk]))
+
+    assert response.status_code == 200
+    assert "<td>JPY</td><td>160.31</td>" in response.text
+    assert "<td>GBP</td><td>0.8577</td><td>2024-01-02T16:00:00+00:00</td>" in response.text
 
 
 def test_currency_change_form_marks_row_admin_edited(admin_client, currencies):

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from rates.ecb_history import EcbDay, import_history, observed_at, parse_history
-from rates.models import ExchangeRate, LatestRate
+from rates.models import ExchangeRate, LatestRates
 
 SMALL_CSV = """Date,USD,JPY,RON,
 2024-07-01,1.0745,173.15,4.9767,
@@ -77,7 +77,9 @@ def test_import_history_of_bundled_file_summary(currencies, sources):
     assert {"USD", "JPY", "CYP", "ROL", "TRL", "RON", "ZAR"} <= summary.currencies
     assert summary.unknown == set()
     assert ExchangeRate.objects.filter(source="ecb").count() == 221702
-    assert LatestRate.objects.filter(source="ecb").count() == 41
+    [latest] = LatestRates.objects.filter(source="ecb")
+    assert (latest.base_id, len(latest.quote_map)) == ("EUR", 41)
+    assert latest.quote_map["USD"] == ["1.1172", "2026-10-30T16:00:00+01:00", False]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM rates_exchangerate_default")
         assert cursor.fetchone()[0] == 0  # every month got its partition first
@@ -170,7 +172,7 @@ def test_import_ecb_history_rejects_malformed_file(currencies, sources, tmp_path
         import_command("--file", str(path))
 
     assert ExchangeRate.objects.count() == 0
-    assert LatestRate.objects.count() == 0
+    assert LatestRates.objects.count() == 0
 
 
 def test_import_ecb_history_missing_file(db, tmp_path):

@@ -5,7 +5,10 @@ import pytest
 
 from rates.exceptions import InvalidQuery, RateNotFound, UnknownCurrency
 from rates.history import rate_history
+from rates.models import ExchangeRate
 from rates.types import Bucket, Interval, RatePath
+
+DAY_AFTER = datetime(2024, 1, 3, tzinfo=UTC)
 
 
 def utc(*args: int) -> datetime:
@@ -237,3 +240,16 @@ def test_rate_history_unknown_currency(store):
         rate_history(base="EUR", target="XYZ", start=START, end=END)
 
     assert caught.value.code == "XYZ"
+
+
+def test_rate_history_instants_are_utc_like_the_orms(store):
+    """History reads load timestamptz with psycopg's own loader, not Django's: same values."""
+    store("ecb", ("EUR", "USD", "1.1", "2024-01-02T16:00:00.123456+01:00"))
+
+    [bucket] = rate_history(
+        base="EUR", target="USD", start=datetime(2024, 1, 2, tzinfo=UTC), end=DAY_AFTER
+    ).buckets
+
+    stored = ExchangeRate.objects.get().observed_at
+    assert bucket.last_observed_at == stored == datetime(2024, 1, 2, 15, 0, 0, 123456, tzinfo=UTC)
+    assert bucket.last_observed_at.utcoffset() == bucket.start.utcoffset() == timedelta(0)

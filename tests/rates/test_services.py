@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from rates.exceptions import InvalidRateBatch, UnknownSource
-from rates.models import ExchangeRate, LatestRate
+from rates.models import ExchangeRate, LatestRates
 from rates.services import UpsertResult, rates_upsert
 from rates.types import RateRow
 
@@ -18,8 +18,12 @@ def stored() -> list[tuple]:
 
 
 def latest() -> list[tuple]:
-    rows = LatestRate.objects.order_by("base_id", "target_id", "source_id")
-    return [(r.base_id, r.target_id, r.source_id, r.observed_at, r.rate) for r in rows]
+    """rates_latestrates unfolded into (base, target, source, observed_at, rate) rows."""
+    return sorted(
+        (r.base_id, target, r.source_id, datetime.fromisoformat(when), Decimal(rate))
+        for r in LatestRates.objects.all()
+        for target, (rate, when, _derived) in r.quote_map.items()
+    )
 
 
 def test_rates_upsert_inserts_rows(store):
@@ -102,7 +106,7 @@ def test_rates_upsert_stores_derived_flag(store, rate_row):
     rates_upsert(source="ecb", rows=[rate_row("GBP", "JPY", "190.5", "2024-01-02", derived=True)])
 
     assert stored()[0][5] is True
-    assert LatestRate.objects.get().derived is True
+    assert LatestRates.objects.get().quote_map["JPY"][2] is True
 
 
 @pytest.mark.parametrize(
@@ -210,3 +214,72 @@ def test_latest_rate_follows_correction_of_newest_observation(store):
     assert latest() == [
         ("EUR", "USD", "ecb", datetime(2024, 1, 3, 16, tzinfo=UTC), Decimal("1.31"))
     ]
+
+
+def test_latest_keeps_targets_a_newer_batch_does_not_quote(store):
+    store(
+        "ecb", ("EUR", "USD", "1.1", "2024-01-02T16:00"), ("EUR", "JPY", "160", "2024-01-02T16:00")
+    )
+
+    store("ecb", ("EUR", "USD", "1.2", "2024-01-03T16:00"))
+
+    assert latest() == [
+        ("EUR", "JPY", "ecb", datetime(2024, 1, 2, 16, tzinfo=UTC), Decimal(160)),
+        ("EUR", "USD", "ecb", datetime(2024, 1, 3, 16, tzinfo=UTC), Decimal("1.2")),
+    ]
+
+
+def test_latest_takes_new_target_from_older_batch_but_keeps_newer_quotes(store):
+    store("ecb", ("EUR", "USD", "1.3", "2024-01-03T16:00"))
+
+    store(
+        "ecb", ("EUR", "USD", "1.1", "2024-01-01T16:00"), ("EUR", "GBP", "0.8", "2024-01-01T16:00")
+    )
+
+    assert latest() == [
+        ("EUR", "GBP", "ecb", datetime(2024, 1, 1, 16, tzinfo=UTC), Decimal("0.8")),
+        ("EUR", "USD", "ecb", datetime(2024, 1, 3, 16, tzinfo=UTC), Decimal("1.3")),
+    ]
+
+
+def test_backfill_into_free_keys_behind_latest_is_written(store):
+    store("ecb", ("EUR", "USD", "1.3", "2024-01-03T16:00"))
+
+    result = store(
+        "ecb", ("EUR", "USD", "1.1", "2023-06-01T16:00"), ("EUR", "USD", "1.2", "2023-06-02T16:00")
+    )
+
+    assert result.written == 2
+    assert [row[4] for row in stored()] == [Decimal("1.1"), Decimal("1.2"), Decimal("1.3")]
+
+
+def test_rows_stored_outside_the_service_are_merged_not_duplicated(store, rate_row):
+    """A row the latest table does not know about (written by SQL, a restore) makes the direct
+    COPY fail on its key; the service falls back to the merge instead of failing the batch."""
+    when = datetime(2024, 1, 2, 16, tzinfo=UTC)
+    ExchangeRate.objects.create(
+        base_id="EUR", target_id="USD", source_id="ecb", observed_at=when, rate=Decimal("1.0")
+    )
+
+    result = store(
+        "ecb", ("EUR", "USD", "1.1", "2024-01-02T16:00"), ("EUR", "JPY", "160", "2024-01-02T16:00")
+    )
+
+    assert result.written == 2
+    assert stored() == [
+        ("EUR", "JPY", "ecb", when, Decimal(160), False),
+        ("EUR", "USD", "ecb", when, Decimal("1.1"), False),
+    ]
+    assert len(latest()) == 2
+
+
+def test_rerun_of_a_large_batch_changes_only_what_differs(store, rate_row):
+    days = [f"2024-02-{day:02d}T16:00" for day in range(1, 29)]
+    rows = [rate_row("EUR", target, "1.5", day) for day in days for target in ("USD", "JPY")]
+    rates_upsert(source="ecb", rows=rows)
+
+    rows[-1] = rate_row("EUR", "JPY", "1.6", days[-1])
+    result = rates_upsert(source="ecb", rows=rows)
+
+    assert (result.received, result.written) == (56, 1)
+    assert ExchangeRate.objects.count() == 56

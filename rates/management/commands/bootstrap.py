@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from rates.loading import currencies_load, sources_load
-from rates.models import LatestRate
+from rates.models import LatestRates
 from rates.partitioning import partitions_maintain
 from rates.schedules import schedules_load
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(f"schedules: {schedules_load()} created")
         created, _ = partitions_maintain()
         self.stdout.write(f"partitions: {len(created)} created")
-        if not skip_history and not LatestRate.objects.filter(source_id="ecb").exists():
+        if not skip_history and not LatestRates.objects.filter(source_id="ecb").exists():
             self.stdout.write("No ECB rates yet: importing the ECB history (first start only).")
             call_command("import_ecb_history", stdout=self.stdout, stderr=self.stderr)
         self._ensure_admin()
