@@ -132,6 +132,23 @@ KOEL_PIVOT_CURRENCIES = env.list("KOEL_PIVOT_CURRENCIES", default=["USD", "EUR"]
 # How far back "the rate in force at an instant" may look for the last observation.
 KOEL_RATE_LOOKBACK_DAYS = env.int("KOEL_RATE_LOOKBACK_DAYS", default=14)
 
+# --- Scraping --------------------------------------------------------------------------------
+# API keys of the sources that need one (a source is skipped while its key is empty).
+KOEL_FRED_API_KEY = env.str("KOEL_FRED_API_KEY", default="")
+KOEL_EXCHANGERATE_API_KEY = env.str("KOEL_EXCHANGERATE_API_KEY", default="")
+# A crawl process is killed after this many seconds.
+KOEL_CRAWL_TIME_LIMIT = env.int("KOEL_CRAWL_TIME_LIMIT", default=300)
+# A scraped rate further than this (percent) from the pair's last stored rate is quarantined.
+KOEL_QUARANTINE_BAND = env.float("KOEL_QUARANTINE_BAND", default=20.0)
+# Circuit breaker: after this many consecutive failures a source is skipped for the cool-down.
+KOEL_BREAKER_FAILURES = env.int("KOEL_BREAKER_FAILURES", default=3)
+KOEL_BREAKER_COOLDOWN_MINUTES = env.int("KOEL_BREAKER_COOLDOWN_MINUTES", default=30)
+# Single-pair requests one run may make to fill targets the multi-pair sources missed.
+KOEL_SINGLE_PAIR_BUDGET = env.int("KOEL_SINGLE_PAIR_BUDGET", default=60)
+# Offline demo: every source is pointed at `manage.py serve_fixtures` on this address.
+KOEL_DEMO = env.bool("KOEL_DEMO", default=False)
+KOEL_DEMO_URL = env.str("KOEL_DEMO_URL", default="http://127.0.0.1:8765")
+
 # --- Auth, i18n, static ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

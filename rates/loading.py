@@ -44,15 +44,31 @@ def currencies_load() -> LoadResult:
     return LoadResult(created=len(created), updated=len(updated), kept=kept)
 
 
+# Facts about a source's spider, not choices: refreshed on existing rows at every set-up.
+SPIDER_FACTS = ("kind", "bases", "verified", "note", "api_key_setting")
+
+
 @transaction.atomic
 def sources_load(*, path: Path = SOURCES_FILE) -> LoadResult:
-    """Create the sources listed in the data file that do not exist yet.
+    """Create the sources listed in the data file that do not exist yet, and refresh the facts
+    about the spiders of existing ones (SPIDER_FACTS).
 
-    Existing rows are never overwritten: sources are admin-editable (priority, enabled,
-    base URL), and set-up runs on every start.
+    What an admin chooses (name, priority, enabled, base URL, currencies, politeness delay) is
+    never overwritten: set-up runs on every start.
     """
     entries = json.loads(path.read_text())
-    existing = set(Source.objects.values_list("code", flat=True))
+    existing = {source.code: source for source in Source.objects.all()}
     missing = [Source(**entry) for entry in entries if entry["code"] not in existing]
+    changed = []
+    for entry in entries:
+        current = existing.get(entry["code"])
+        facts = {field: entry[field] for field in SPIDER_FACTS if field in entry}
+        if current and any(getattr(current, f) != value for f, value in facts.items()):
+            for field, value in facts.items():
+                setattr(current, field, value)
+            changed.append(current)
     Source.objects.bulk_create(missing)
-    return LoadResult(created=len(missing), updated=0, kept=len(entries) - len(missing))
+    Source.objects.bulk_update(changed, SPIDER_FACTS)
+    return LoadResult(
+        created=len(missing), updated=len(changed), kept=len(entries) - len(missing) - len(changed)
+    )

@@ -57,3 +57,8 @@ class RateStoragePipeline:
         result = await sync_to_async(rates_upsert)(source=self.crawler.spider.name, rows=self.rows)
         self.crawler.stats.set_value("koel/rates_received", result.received)
         self.crawler.stats.set_value("koel/rates_written", result.written)
+        targets: dict[str, set[str]] = {}
+        for row in self.rows:
+            targets.setdefault(row.base, set()).add(row.target)
+        by_base = {base: sorted(codes) for base, codes in sorted(targets.items())}
+        self.crawler.stats.set_value("koel/targets_by_base", by_base)

@@ -116,6 +116,17 @@ def test_sources_load_keeps_admin_edits():
     assert (ecb.priority, ecb.enabled, ecb.name) == (99, False, "Edited")
 
 
+def test_sources_load_refreshes_spider_facts_but_not_choices():
+    sources_load()
+    Source.objects.filter(code="ecb").update(bases=["USD"], verified=False, priority=99)
+
+    result = sources_load()
+
+    ecb = Source.objects.get(code="ecb")
+    assert (ecb.bases, ecb.verified, ecb.priority) == (["EUR"], True, 99)
+    assert (result.created, result.updated) == (0, 1)
+
+
 def test_schedules_load_creates_partition_maintenance_task_once():
     assert schedules_load() == 1
     assert schedules_load() == 0

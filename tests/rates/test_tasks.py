@@ -67,7 +67,7 @@ def test_bootstrap_sets_everything_up(settings, no_admin_env):
 
     assert lines == [
         f"currencies: {Currency.objects.count()} created, 0 updated, 0 kept as edited in admin",
-        f"sources: {LISTED_SOURCES} created, 0 already there",
+        f"sources: {LISTED_SOURCES} created, 0 refreshed, 0 unchanged",
         "schedules: 1 created",
         "partitions: 5 created",
     ]
@@ -86,7 +86,7 @@ def test_bootstrap_again_changes_nothing_and_keeps_admin_edits(no_admin_env):
 
     assert bootstrap("--skip-history") == [
         "currencies: 0 created, 0 updated, 1 kept as edited in admin",
-        f"sources: 0 created, {LISTED_SOURCES} already there",
+        f"sources: 0 created, 0 refreshed, {LISTED_SOURCES} unchanged",
         "schedules: 0 created",
         "partitions: 0 created",
     ]

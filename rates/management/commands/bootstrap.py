@@ -32,7 +32,10 @@ class Command(BaseCommand):
             f"{currencies.kept} kept as edited in admin"
         )
         sources = sources_load()
-        self.stdout.write(f"sources: {sources.created} created, {sources.kept} already there")
+        self.stdout.write(
+            f"sources: {sources.created} created, {sources.updated} refreshed, "
+            f"{sources.kept} unchanged"
+        )
         self.stdout.write(f"schedules: {schedules_load()} created")
         created, _ = partitions_maintain()
         self.stdout.write(f"partitions: {len(created)} created")
