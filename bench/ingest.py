@@ -277,7 +277,7 @@ class Measurements:
         """The service's Python-side work alone (it runs inside every service call):
         validation, and building the batch (dedupe, newest per pair, COPY text)."""
         start = time.perf_counter()
-        services._validate(source=SOURCE, rows=rows)
+        services.rates_validate(source=SOURCE, rows=rows)
         validated = time.perf_counter()
         b"".join(ingest.Batch(SOURCE, rows).copy_chunks())
         self.seconds[f"validation {label}"].append(validated - start)

@@ -136,8 +136,14 @@ KOEL_RATE_LOOKBACK_DAYS = env.int("KOEL_RATE_LOOKBACK_DAYS", default=14)
 # API keys of the sources that need one (a source is skipped while its key is empty).
 KOEL_FRED_API_KEY = env.str("KOEL_FRED_API_KEY", default="")
 KOEL_EXCHANGERATE_API_KEY = env.str("KOEL_EXCHANGERATE_API_KEY", default="")
-# A crawl process is killed after this many seconds.
-KOEL_CRAWL_TIME_LIMIT = env.int("KOEL_CRAWL_TIME_LIMIT", default=300)
+# A crawl process is killed after this many seconds; a whole scrape task after this many.
+KOEL_CRAWL_TIME_LIMIT = env.int("KOEL_CRAWL_TIME_LIMIT", default=600)
+KOEL_SCRAPE_TIME_LIMIT = env.int("KOEL_SCRAPE_TIME_LIMIT", default=3600)
+# A scrape that stored nothing is retried this many times, after 5 min, 10 min, ... by default.
+KOEL_SCRAPE_RETRIES = env.int("KOEL_SCRAPE_RETRIES", default=2)
+KOEL_SCRAPE_RETRY_DELAY = env.int("KOEL_SCRAPE_RETRY_DELAY", default=300)
+# Scrapy settings for every crawl the manager starts, e.g. "RETRY_TIMES=5,LOG_LEVEL=DEBUG".
+KOEL_CRAWL_SETTINGS = env.dict("KOEL_CRAWL_SETTINGS", default={})
 # A scraped rate further than this (percent) from the pair's last stored rate is quarantined.
 KOEL_QUARANTINE_BAND = env.float("KOEL_QUARANTINE_BAND", default=20.0)
 # Circuit breaker: after this many consecutive failures a source is skipped for the cool-down.
@@ -205,10 +211,20 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("KOEL_LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("KOEL_LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One JSON object per line; `extra={...}` fields (run ids, counts) become keys.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

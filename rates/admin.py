@@ -2,13 +2,24 @@
 
 from datetime import UTC, datetime, timedelta
 
+from celery import current_app
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from .models import Currency, ExchangeRateRecord, LatestRates, Source
+from .acceptance import quarantine_approve, quarantine_reject
+from .health import circuit_state, source_availability
+from .models import (
+    Currency,
+    ExchangeRateRecord,
+    LatestRates,
+    QuarantinedRate,
+    QuarantineStatus,
+    ScrapeRun,
+    Source,
+)
 from .partitioning import MONTH, month_start
 
 
@@ -42,11 +53,73 @@ class CurrencyAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "priority", "enabled", "base_url"]
-    list_filter = ["kind", "enabled"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "priority",
+        "enabled",
+        "verified",
+        "circuit",
+        "last_success_at",
+        "consecutive_failures",
+        "success_rate_display",
+        "mean_latency_display",
+    ]
+    list_filter = ["kind", "enabled", "verified"]
     list_editable = ["priority", "enabled"]
     search_fields = ["code", "name"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
+    readonly_fields = [
+        "verified",
+        "note",
+        "bases",
+        "api_key_setting",
+        "last_success_at",
+        "last_failure_at",
+        "last_error",
+        "consecutive_failures",
+        "attempts",
+        "successes",
+        "total_latency",
+        "circuit_open_until",
+    ]
+    actions = ["scrape_now", "reset_circuit"]
+
+    @admin.display(description="circuit")
+    def circuit(self, obj: Source) -> str:
+        return str(circuit_state(obj))
+
+    @admin.display(description="success rate")
+    def success_rate_display(self, obj: Source) -> str:
+        rate = obj.success_rate
+        return "—" if rate is None else f"{rate:.0%}"
+
+    @admin.display(description="mean latency")
+    def mean_latency_display(self, obj: Source) -> str:
+        latency = obj.mean_latency
+        return "—" if latency is None else f"{latency:.1f} s"
+
+    @admin.action(
+        description="Scrape now (queue a run of each selected source)", permissions=["change"]
+    )
+    def scrape_now(self, request, queryset) -> None:
+        for source in queryset:
+            availability = source_availability(source)
+            if not availability.usable:
+                reason = availability.reason
+                self.message_user(
+                    request, f"Source {source.code}: not scraped ({reason}).", "warning"
+                )
+                continue
+            # By name: the scrapers app depends on this one, not the other way round.
+            current_app.send_task("scrapers.tasks.scrape_source", args=[source.code, "admin"])
+            self.message_user(request, f"Source {source.code}: scrape queued; see Scrape runs.")
+
+    @admin.action(description="Reset the circuit breaker", permissions=["change"])
+    def reset_circuit(self, request, queryset) -> None:
+        count = queryset.update(consecutive_failures=0, circuit_open_until=None)
+        self.message_user(request, f"{count} circuit(s) closed.")
 
 
 class CappedCountPaginator(Paginator):
@@ -145,3 +218,106 @@ class LatestRatesAdmin(ReadOnlyAdmin):
             "<table><tr><th>target</th><th>rate</th><th>observed at</th><th></th></tr>{}</table>",
             rows,
         )
+
+
+@admin.register(ScrapeRun)
+class ScrapeRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "scope",
+        "target",
+        "trigger",
+        "status",
+        "started_at",
+        "duration_display",
+        "progress",
+        "rates_stored",
+        "rates_derived",
+        "rates_quarantined",
+    ]
+    list_filter = ["status", "scope", "trigger"]
+    search_fields = ["target"]
+    fields = [
+        "scope",
+        "target",
+        "trigger",
+        "status",
+        "started_at",
+        "finished_at",
+        "progress",
+        "rates_stored",
+        "rates_derived",
+        "rates_quarantined",
+        "attempts_table",
+        "errors",
+        "task_id",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="bases done")
+    def progress(self, obj: ScrapeRun) -> str:
+        return f"{obj.bases_done}/{obj.bases_total}"
+
+    @admin.display(description="duration")
+    def duration_display(self, obj: ScrapeRun) -> str:
+        return "running" if obj.duration is None else f"{obj.duration:.1f} s"
+
+    @admin.display(description="attempts")
+    def attempts_table(self, obj: ScrapeRun) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    a.get("source"),
+                    ", ".join(a.get("bases", [])),
+                    a.get("outcome"),
+                    a.get("written", 0),
+                    a.get("seconds", ""),
+                    a.get("error") or a.get("reason", ""),
+                )
+                for a in obj.attempts
+            ),
+        )
+        return format_html(
+            "<table><tr><th>source</th><th>bases</th><th>outcome</th><th>written</th>"
+            "<th>seconds</th><th>error</th></tr>{}</table>",
+            rows,
+        )
+
+
+@admin.register(QuarantinedRate)
+class QuarantinedRateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "base",
+        "target",
+        "source",
+        "rate",
+        "reference_rate",
+        "observed_at",
+        "status",
+        "reason",
+        "resolved_by",
+    ]
+    list_filter = ["status", "source"]
+    search_fields = ["=base__code", "=target__code"]
+    actions = ["approve", "reject"]
+
+    @admin.action(description="Approve: publish the selected held rates", permissions=["resolve"])
+    def approve(self, request, queryset) -> None:
+        ids = queryset.filter(status=QuarantineStatus.HELD).values_list("id", flat=True)
+        written = quarantine_approve(ids, by=request.user.get_username())
+        self.message_user(request, f"Published; {written} rate(s) written.")
+
+    @admin.action(
+        description="Reject: never publish the selected held rates", permissions=["resolve"]
+    )
+    def reject(self, request, queryset) -> None:
+        count = quarantine_reject(
+            queryset.values_list("id", flat=True), by=request.user.get_username()
+        )
+        self.message_user(request, f"{count} rate(s) rejected.")
+
+    def has_resolve_permission(self, request) -> bool:
+        # Rows stay read-only in forms; deciding a held rate is this permission's one use.
+        return request.user.has_perm("rates.change_quarantinedrate")

@@ -61,6 +61,11 @@ def _find(*, bases: Iterable[str], targets: Iterable[str], at: datetime | None) 
         return {(row[0], row[1]): Observation(*row) for row in cursor.fetchall()}
 
 
+def latest_observations(*, bases: Iterable[str], targets: Iterable[str]) -> dict:
+    """{(base, target): Observation}: the best latest observation of each stored pair."""
+    return _find(bases=bases, targets=targets, at=None)
+
+
 def _latest(params: dict) -> dict:
     """Best-first (as _BEST_FIRST) among each source's latest quote, from rates_latestrates."""
     wanted = set(params["targets"])

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from .cache import bump_on_commit
 from .exceptions import InvalidRateBatch, RowError, UnknownSource
 from .ingest import (
     Batch,
@@ -45,7 +46,7 @@ def rates_upsert(*, source: str, rows: Iterable[RateRow]) -> UpsertResult:
     goes through a staging table and INSERT … ON CONFLICT DO UPDATE (rates.ingest).
     """
     rows = list(rows)
-    _validate(source=source, rows=rows)
+    rates_validate(source=source, rows=rows)
     if not rows:
         return UpsertResult(received=0, written=0, first=None, last=None)
     batch = Batch(source, rows)
@@ -58,10 +59,11 @@ def rates_upsert(*, source: str, rows: Iterable[RateRow]) -> UpsertResult:
         latest = LatestFold(batch, stored)
         written = merge(batch, latest) if collides else copy_or_merge(batch, latest)
         latest.write()
+        bump_on_commit(batch.newest_per_pair)
     return UpsertResult(received=len(rows), written=written, first=batch.first, last=batch.last)
 
 
-def _validate(*, source: str, rows: list[RateRow]) -> None:
+def rates_validate(*, source: str, rows: list[RateRow]) -> None:
     """Check every row; raise InvalidRateBatch listing every bad one."""
     if not Source.objects.filter(code=source).exists():
         raise UnknownSource(source)

@@ -6,8 +6,8 @@ from asgiref.sync import sync_to_async
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from rates.acceptance import rates_accept
 from rates.selectors import currency_codes
-from rates.services import rates_upsert
 from rates.types import RateRow
 
 from .items import RateItem
@@ -36,7 +36,8 @@ class RateNormalizePipeline:
 
 
 class RateStoragePipeline:
-    """Buffers a crawl's rates and writes them in one upsert when the spider closes."""
+    """Buffers a crawl's rates and hands them to rates_accept (quarantine, then one upsert)
+    when the spider closes."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -54,11 +55,13 @@ class RateStoragePipeline:
         if not self.rows:
             return
         # The ORM is sync-only, and Scrapy's asyncio reactor runs an event loop in this thread.
-        result = await sync_to_async(rates_upsert)(source=self.crawler.spider.name, rows=self.rows)
+        result = await sync_to_async(rates_accept)(source=self.crawler.spider.name, rows=self.rows)
         self.crawler.stats.set_value("koel/rates_received", result.received)
         self.crawler.stats.set_value("koel/rates_written", result.written)
+        self.crawler.stats.set_value("koel/rates_quarantined", result.quarantined)
         targets: dict[str, set[str]] = {}
         for row in self.rows:
-            targets.setdefault(row.base, set()).add(row.target)
+            if (row.base, row.target) not in result.held:  # quarantined: not published
+                targets.setdefault(row.base, set()).add(row.target)
         by_base = {base: sorted(codes) for base, codes in sorted(targets.items())}
         self.crawler.stats.set_value("koel/targets_by_base", by_base)

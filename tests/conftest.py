@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from koel.celery import app as celery_app
+from rates import partitioning
 from rates.loading import currencies_load, sources_load
 from rates.models import Source
 from rates.services import rates_upsert
@@ -16,9 +17,20 @@ from rates.types import RateRow
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
     # Tests share a Redis with whoever else uses it: give this run its own key prefix.
-    settings.CACHES["default"]["KEY_PREFIX"] = "koel-test"
+    # Assigned, not mutated in place, so Django's setting_changed signal drops the cache handler
+    # created with the old prefix.
+    default = {**settings.CACHES["default"], "KEY_PREFIX": "koel-test"}
+    settings.CACHES = {**settings.CACHES, "default": default}
     yield
     cache.delete_pattern("*")
+
+
+@pytest.fixture(autouse=True)
+def _forget_known_partitions():
+    # partitions_ensure remembers partitions once their transaction commits; a test that runs
+    # on-commit callbacks inside its rolled-back transaction would leave stale names behind.
+    yield
+    partitioning._known.clear()
 
 
 @pytest.fixture(autouse=True)

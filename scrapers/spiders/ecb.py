@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 import scrapy
+from lxml import etree
 from scrapy.http import TextResponse
-from scrapy.selector import Selector
 
 from rates.ecb_history import observed_at
 from scrapers.items import RateItem
@@ -33,16 +33,23 @@ class EcbSpider(RateSpider):
         yield from self.emit(parse_ecb_daily(response.body), page=response.url)
 
 
+# Strict, unlike parsel's recovering parser: a feed cut off mid-way must fail as a whole, not
+# yield the rates before the cut. No entities, no network: the body is untrusted.
+_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
 def parse_ecb_daily(body: bytes) -> list[RateItem]:
     # <gesmes:Envelope …><Cube><Cube time='2025-05-09'>
     #   <Cube currency='USD' rate='1.1252'/><Cube currency='JPY' rate='163.36'/>…
-    selector = Selector(text=body.decode("utf-8"), type="xml")
-    selector.remove_namespaces()
-    day = selector.xpath("//Cube[@time]/@time").get()
-    if day is None:
+    try:
+        root = etree.fromstring(body, _XML)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"ecb: not well-formed XML: {exc}") from None  # the message says it all
+    days = root.xpath("//*[local-name()='Cube'][@time]")
+    if not days:
         return []
-    when = observed_at(date.fromisoformat(day))
+    when = observed_at(date.fromisoformat(days[0].get("time")))
     return [
-        RateItem("EUR", cube.attrib["currency"], Decimal(cube.attrib["rate"]), when)
-        for cube in selector.xpath("//Cube[@time]/Cube[@currency]")
+        RateItem("EUR", cube.get("currency"), Decimal(cube.get("rate")), when)
+        for cube in days[0].xpath("*[local-name()='Cube'][@currency]")
     ]

@@ -127,15 +127,38 @@ def test_sources_load_refreshes_spider_facts_but_not_choices():
     assert (result.created, result.updated) == (0, 1)
 
 
-def test_schedules_load_creates_partition_maintenance_task_once():
-    assert schedules_load() == 1
+def test_schedules_load_creates_each_periodic_task_once():
+    assert schedules_load() == 3
     assert schedules_load() == 0
 
     task = PeriodicTask.objects.get(name="koel: partition maintenance")
     assert task.task == "rates.tasks.maintain_partitions"
     cron = task.crontab
     assert (cron.minute, cron.hour, cron.day_of_week, str(cron.timezone)) == ("30", "0", "*", "UTC")
-    assert CrontabSchedule.objects.count() == 1  # the second load reused the schedule
+    assert CrontabSchedule.objects.count() == 3  # the second load reused the schedules
+
+
+@pytest.mark.parametrize(
+    ("name", "hours", "group"),
+    [
+        ("koel: scrape primary currencies", "0,6,12,18", "primary"),
+        ("koel: scrape secondary currencies", "3,15", "secondary"),
+    ],
+)
+def test_schedules_load_scrapes_each_group_on_its_cadence(name, hours, group):
+    schedules_load()
+
+    task = PeriodicTask.objects.get(name=name)
+    assert (task.task, json.loads(task.args), task.enabled) == (
+        "scrapers.tasks.scrape_group",
+        [group],
+        True,
+    )
+    assert (task.crontab.minute, task.crontab.hour, str(task.crontab.timezone)) == (
+        "0",
+        hours,
+        "UTC",
+    )
 
 
 def test_schedules_load_keeps_admin_changes():

@@ -68,7 +68,7 @@ def test_bootstrap_sets_everything_up(settings, no_admin_env):
     assert lines == [
         f"currencies: {Currency.objects.count()} created, 0 updated, 0 kept as edited in admin",
         f"sources: {LISTED_SOURCES} created, 0 refreshed, 0 unchanged",
-        "schedules: 1 created",
+        "schedules: 3 created",
         "partitions: 5 created",
     ]
     assert Currency.objects.filter(active=True).count() >= 155

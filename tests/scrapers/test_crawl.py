@@ -27,7 +27,8 @@ def test_database_env() -> dict:
     host = quote(db["HOST"] or "", safe="")
     port = f":{db['PORT']}" if db["PORT"] else ""
     url = f"postgres://{quote(db['USER'] or '')}@{host}{port}/{db['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "DEBUG": "1"}
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    return {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "KOEL_CACHE_PREFIX": prefix}
 
 
 test_database_env.__test__ = False  # a helper, not a test

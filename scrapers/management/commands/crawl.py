@@ -103,8 +103,7 @@ def scrapy_settings() -> Settings:
 
 
 def run_spider(settings: Settings, spider_cls, arguments: dict) -> dict:
-    # Django's LOGGING already sends records to the console; a second root handler doubles them.
-    process = CrawlerProcess(settings, install_root_handler=False)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **arguments)
     process.start()

@@ -1,0 +1,95 @@
+"""Scrape runs: created, updated as the manager goes, and finished (services; the manager in
+scrapers/ writes through these)."""
+
+import logging
+
+from django.db.models import F
+from django.utils import timezone
+
+from .models import RunStatus, ScrapeRun
+
+logger = logging.getLogger("koel.runs")
+
+
+def run_start(*, scope: str, target: str, trigger: str, bases_total: int, task_id: str = ""):
+    run = ScrapeRun.objects.create(
+        scope=scope, target=target, trigger=trigger, bases_total=bases_total, task_id=task_id
+    )
+    logger.info(
+        "scrape run %s started: %s %s, %s bases",
+        run.id,
+        scope,
+        target,
+        bases_total,
+        extra={"run": run.id, "scope": scope, "target": target, "bases": bases_total},
+    )
+    return run
+
+
+def run_skip(*, scope: str, target: str, trigger: str, reason: str) -> ScrapeRun:
+    """A run that did not happen (another one of the same scope holds the lock)."""
+    now = timezone.now()
+    return ScrapeRun.objects.create(
+        scope=scope,
+        target=target,
+        trigger=trigger,
+        status=RunStatus.SKIPPED,
+        finished_at=now,
+        errors=[reason],
+    )
+
+
+def run_attempt(run: ScrapeRun, attempt: dict, *, stored: int, quarantined: int) -> None:
+    """Append one source attempt and add its counts, in the database at once (live progress)."""
+    run.attempts.append(attempt)
+    ScrapeRun.objects.filter(id=run.id).update(
+        attempts=run.attempts,
+        rates_stored=F("rates_stored") + stored,
+        rates_quarantined=F("rates_quarantined") + quarantined,
+    )
+    logger.info(
+        "scrape run %s: %s %s (%s written) %s",
+        run.id,
+        attempt["source"],
+        attempt["outcome"],
+        stored,
+        attempt.get("error") or attempt.get("reason") or "",
+        extra={"run": run.id, **attempt},
+    )
+
+
+def run_progress(run: ScrapeRun, *, bases_done: int) -> None:
+    ScrapeRun.objects.filter(id=run.id).update(bases_done=bases_done)
+
+
+def run_finish(run: ScrapeRun, *, derived: int, errors: list[str]) -> ScrapeRun:
+    """Close the run: failed when nothing was stored, partial when pairs are still missing."""
+    run.refresh_from_db()
+    run.rates_derived = derived
+    run.errors = errors
+    run.bases_done = run.bases_total
+    run.finished_at = timezone.now()
+    if run.rates_stored + derived == 0:
+        run.status = RunStatus.FAILED
+    elif errors:
+        run.status = RunStatus.PARTIAL
+    else:
+        run.status = RunStatus.SUCCEEDED
+    run.save()
+    logger.info(
+        "scrape run %s %s: %s stored, %s derived, %s quarantined",
+        run.id,
+        run.status,
+        run.rates_stored,
+        derived,
+        run.rates_quarantined,
+        extra={
+            "run": run.id,
+            "status": run.status,
+            "stored": run.rates_stored,
+            "derived": derived,
+            "quarantined": run.rates_quarantined,
+            "seconds": run.duration,
+        },
+    )
+    return run
