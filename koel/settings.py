@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "psqlextra",
     "django_celery_beat",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +134,28 @@ KOEL_PIVOT_CURRENCIES = env.list("KOEL_PIVOT_CURRENCIES", default=["USD", "EUR"]
 # How far back "the rate in force at an instant" may look for the last observation.
 KOEL_RATE_LOOKBACK_DAYS = env.int("KOEL_RATE_LOOKBACK_DAYS", default=14)
 
+# --- API ------------------------------------------------------------------------------------
+# How long an answer stays in the cache (it is invalidated by new rates anyway), and the
+# max-age clients and proxies are told.
+KOEL_API_CACHE_SECONDS = env.int("KOEL_API_CACHE_SECONDS", default=3600)
+KOEL_API_MAX_AGE = env.int("KOEL_API_MAX_AGE", default=60)
+# Blending (rates/blending.py): quotes within a pair's refresh window of the newest one count;
+# with three or more, those further than the outlier percentage from their median are excluded.
+KOEL_BLEND_WINDOW_HOURS = {
+    "primary": env.int("KOEL_BLEND_WINDOW_PRIMARY_HOURS", default=6),
+    "secondary": env.int("KOEL_BLEND_WINDOW_SECONDARY_HOURS", default=12),
+}
+KOEL_BLEND_OUTLIER_PERCENT = env.float("KOEL_BLEND_OUTLIER_PERCENT", default=1.0)
+# Anonymous API clients are throttled to this rate (DRF syntax); a valid API key lifts it.
+KOEL_ANON_RATE = env.str("KOEL_ANON_RATE", default="120/minute")
+# Origins allowed to call the API from a browser (CORS); empty allows none, "*" allows all.
+KOEL_CORS_ORIGINS = env.list("KOEL_CORS_ORIGINS", default=[])
+CORS_ALLOW_ALL_ORIGINS = KOEL_CORS_ORIGINS == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else KOEL_CORS_ORIGINS
+CORS_URLS_REGEX = r"^/(api|v1|v2|fixer)/.*$"  # the APIs, not the admin
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+
 # --- Scraping --------------------------------------------------------------------------------
 # API keys of the sources that need one (a source is skipped while its key is empty).
 KOEL_FRED_API_KEY = env.str("KOEL_FRED_API_KEY", default="")
@@ -201,6 +225,15 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 200,
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rates.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["rates.api.auth.AnonymousThrottle"],  # KOEL_ANON_RATE
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "rates.api.errors.exception_handler",
+    "URL_FORMAT_OVERRIDE": None,  # `format` is the history endpoint's own parameter (csv)
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Koel exchange-rate API",

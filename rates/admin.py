@@ -6,12 +6,14 @@ from celery import current_app
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from .acceptance import quarantine_approve, quarantine_reject
 from .health import circuit_state, source_availability
 from .models import (
+    ApiKey,
     Currency,
     ExchangeRateRecord,
     LatestRates,
@@ -321,3 +323,31 @@ class QuarantinedRateAdmin(ReadOnlyAdmin):
     def has_resolve_permission(self, request) -> bool:
         # Rows stay read-only in forms; deciding a held rate is this permission's one use.
         return request.user.has_perm("rates.change_quarantinedrate")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Issue keys (shown once, stored hashed) and revoke them (set `revoked at`)."""
+
+    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        raw = obj.set_new_key()
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            f"API key for {obj.name}: {raw} — copy it now: only its hash is stored.",
+            "warning",
+        )
+
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} key(s) revoked.")

@@ -162,6 +162,11 @@ def partitions_drop_older_than(cutoff: datetime) -> list[str]:
     return dropped
 
 
+def partition_month(name: str) -> datetime | None:
+    """The month a monthly partition holds, or None for the default one."""
+    return _month_of(name)
+
+
 def _month_of(name: str) -> datetime | None:
     try:
         suffix = name.removeprefix(f"{TABLE}_")

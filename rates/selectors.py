@@ -6,8 +6,8 @@ so PostgreSQL prunes partitions while planning (an unbounded query plans over an
 """
 
 import json
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.db import connection
 from .db import fast_cursor
 from .exceptions import InvalidQuery, RateNotFound, UnknownCurrency
 from .models import Currency
+from .partitioning import MONTH, existing_partitions, month_start, partition_month
 from .resolution import resolve
 from .types import Conversion, Observation, Quote
 
@@ -66,24 +67,34 @@ def latest_observations(*, bases: Iterable[str], targets: Iterable[str]) -> dict
     return _find(bases=bases, targets=targets, at=None)
 
 
-def _latest(params: dict) -> dict:
-    """Best-first (as _BEST_FIRST) among each source's latest quote, from rates_latestrates."""
-    wanted = set(params["targets"])
-    ranked: dict[tuple[str, str], tuple] = {}
+def latest_by_source(
+    *, bases: Iterable[str], targets: Iterable[str]
+) -> Iterator[tuple[Observation, int]]:
+    """Every source's latest observation of each pair (b, t), with the source's priority."""
+    params = {"bases": sorted(set(bases))}
+    wanted = set(targets)
     with connection.cursor() as cursor:
         cursor.execute(_LATEST_SQL, params)
-        for base, source, priority, quotes in cursor.fetchall():
-            for target, (rate, when, derived) in json.loads(quotes).items():
-                if target not in wanted:
-                    continue
+        rows = cursor.fetchall()
+    for base, source, priority, quotes in rows:
+        for target, (rate, when, derived) in json.loads(quotes).items():
+            if target in wanted:
                 observed_at = datetime.fromisoformat(when)
-                rank = (observed_at, not derived, -priority)
-                held = ranked.get((base, target))
-                if held is None or rank > held[0]:
-                    observation = Observation(
-                        base, target, Decimal(rate), observed_at, source, derived
-                    )
-                    ranked[(base, target)] = (rank, observation)
+                yield (
+                    Observation(base, target, Decimal(rate), observed_at, source, derived),
+                    priority,
+                )
+
+
+def _latest(params: dict) -> dict:
+    """Best-first (as _BEST_FIRST) among each source's latest quote, from rates_latestrates."""
+    ranked: dict[tuple[str, str], tuple] = {}
+    for observation, priority in latest_by_source(bases=params["bases"], targets=params["targets"]):
+        rank = (observation.observed_at, not observation.derived, -priority)
+        pair = (observation.base, observation.target)
+        held = ranked.get(pair)
+        if held is None or rank > held[0]:
+            ranked[pair] = (rank, observation)
     return {pair: observation for pair, (_rank, observation) in ranked.items()}
 
 
@@ -195,3 +206,42 @@ def _not_found_message(base: str, target: str, at: datetime | None) -> str:
         return f"No rate {base} -> {target}."
     days = settings.KOEL_RATE_LOOKBACK_DAYS
     return f"No rate {base} -> {target} in the {days} days up to {at.isoformat()}."
+
+
+def currency_coverage(code: str) -> dict:
+    """First and last day Koel has a rate involving `code`, and the sources that quote it.
+
+    The first day is found month by month from the oldest partition (each probe is bounded, so
+    it plans over one partition); callers cache the answer (rates.http_cache).
+    """
+    pattern = f'%"{code}":%'
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT source_id, newest FROM rates_latestrates WHERE base_id = %s OR quotes LIKE %s",
+            [code, pattern],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return {"first_date": None, "last_date": None, "sources": []}
+    sources = sorted({source for source, _ in rows})
+    return {
+        "first_date": _first_day(code),
+        "last_date": max(newest for _, newest in rows).date(),
+        "sources": sources,
+    }
+
+
+def _first_day(code: str) -> date | None:
+    months = sorted(filter(None, map(partition_month, existing_partitions())))
+    with connection.cursor() as cursor:
+        for month in months:
+            start = month_start(month)
+            cursor.execute(
+                "SELECT min(observed_at) FROM rates_exchangerate WHERE observed_at >= %s "
+                "AND observed_at < %s AND (base_id = %s OR target_id = %s)",
+                [start, start + MONTH, code, code],
+            )
+            first = cursor.fetchone()[0]
+            if first is not None:
+                return first.date()
+    return None

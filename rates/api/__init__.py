@@ -1,0 +1,1 @@
+"""Koel's own REST API, under /api/v1/ (DRF, documented by drf-spectacular)."""

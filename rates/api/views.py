@@ -1,0 +1,280 @@
+"""API views: validate parameters, hand over to rates.api.answers or the models, cache.
+
+Read endpoints answer through rates.http_cache.cached_answer: versioned cache keys (a write
+to a base invalidates every answer that read it), ETag / Last-Modified / Cache-Control, 304 on
+a matching If-None-Match.
+"""
+
+from celery import current_app
+from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.filters import SearchFilter
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from rates.http_cache import Answer, cached_answer
+from rates.models import Currency, ScrapeRun, Source
+from rates.selectors import currency_coverage, pivots
+
+from . import answers
+from .params import ConvertParams, HistoryParams, RatesParams, RunParams
+from .serializers import (
+    ConvertOut,
+    CurrencyDetailSerializer,
+    CurrencySerializer,
+    ErrorResponse,
+    HistoryOut,
+    QueuedRunOut,
+    RatesOut,
+    RunSerializer,
+    SourceSerializer,
+)
+
+BAD_REQUEST = OpenApiResponse(
+    ErrorResponse,
+    description="A parameter is missing, malformed or unknown (named in `field`).",
+    examples=[
+        OpenApiExample(
+            "unknown currency",
+            {
+                "error": {
+                    "code": "unknown_currency",
+                    "message": "Unknown currency code: 'XYZ'",
+                    "field": "base",
+                }
+            },
+        )
+    ],
+)
+NOT_FOUND = OpenApiResponse(
+    ErrorResponse,
+    description="No rate answers the question.",
+    examples=[
+        OpenApiExample(
+            "no rate",
+            {"error": {"code": "not_found", "message": "No rate USD -> XAU.", "field": None}},
+        )
+    ],
+)
+THROTTLED = OpenApiResponse(ErrorResponse, description="Too many requests; see Retry-After.")
+
+
+def _params(serializer_class, request: Request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _depends(*codes: str) -> set[str]:
+    """The bases whose rows an answer about these codes may read (pivots for cross rates)."""
+    return {*codes, *pivots()}
+
+
+class RatesView(APIView):
+    @extend_schema(
+        operation_id="rates",
+        summary="Latest rates (or the rates at a date) for a base",
+        description=(
+            "One pair (`target`), chosen targets (`symbols`) or every active currency. Latest "
+            "rates are the median of the sources quoting the pair within its refresh window, "
+            "outliers excluded (see `expand=sources`); `source` pins one source. With `at`, "
+            "the rate in force then. `requested_at`/`requested_date` say what was asked, each "
+            "rate's `observed_at`/`rate_date` what answered it: a Friday rate on a Sunday shows."
+        ),
+        parameters=[RatesParams],
+        responses={200: RatesOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
+        examples=[
+            OpenApiExample(
+                "pair with amount",
+                {
+                    "base": "USD",
+                    "requested_at": "2026-11-25T10:00:00+00:00",
+                    "requested_date": "2026-11-25",
+                    "amount": "100",
+                    "rates": [
+                        {
+                            "target": "EUR",
+                            "rate": "0.9223",
+                            "inverse": "1.08424590697170118",
+                            "observed_at": "2026-11-25T06:00:00+00:00",
+                            "rate_date": "2026-11-25",
+                            "source": "blend",
+                            "sources": ["floatrates", "open_er_api"],
+                            "derived": False,
+                            "path": "direct",
+                            "via": None,
+                            "converted": "92.23",
+                        }
+                    ],
+                    "missing": [],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request):
+        params = _params(RatesParams, request)
+        codes = [params["base"], *([params["target"]] if "target" in params else [])]
+        codes += params.get("symbols") or []
+        if "target" not in params and not params.get("symbols"):
+            codes = [*codes, *Currency.objects.filter(active=True).values_list("code", flat=True)]
+        return cached_answer(
+            request,
+            lambda: Answer(200, answers.rates_answer(params)),
+            depends_on=_depends(*codes),
+        )
+
+
+class ConvertView(APIView):
+    @extend_schema(
+        operation_id="convert",
+        summary="Convert an amount",
+        description=(
+            "`amount` of `from` in `to`, at the latest rate or the rate in force at the end of "
+            "`date` (UTC), rounded to the target's minor unit, halves away from zero."
+        ),
+        parameters=[ConvertParams],
+        responses={200: ConvertOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
+    )
+    def get(self, request: Request):
+        params = _params(ConvertParams, request)
+        return cached_answer(
+            request,
+            lambda: Answer(200, answers.convert_answer(params)),
+            depends_on=_depends(params["from"], params["to"]),
+        )
+
+
+class HistoryView(APIView):
+    @extend_schema(
+        operation_id="history",
+        summary="History of a pair in buckets",
+        description=(
+            "Hour, day, week or month buckets between `start` and `end` with each bucket's value "
+            "(its last rate) and open/high/low/close, plus min, max, change and percentage change "
+            "over the range. `format=csv` answers text/csv."
+        ),
+        parameters=[HistoryParams],
+        responses={200: HistoryOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
+    )
+    def get(self, request: Request):
+        params = _params(HistoryParams, request)
+
+        def build() -> Answer:
+            answer = answers.history_answer(params)
+            if params["format"] == "csv":
+                return Answer(200, answers.history_csv(answer), content_type="text/csv")
+            return Answer(200, answer)
+
+        return cached_answer(request, build, depends_on=_depends(params["base"], params["target"]))
+
+
+class CurrencyFilter(filters.FilterSet):
+    class Meta:
+        model = Currency
+        fields = ["active", "group"]
+
+
+LIST_ERRORS = {400: BAD_REQUEST, 429: THROTTLED}
+DETAIL_ERRORS = {404: OpenApiResponse(ErrorResponse, description="No such object."), 429: THROTTLED}
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: CurrencySerializer(many=True), **LIST_ERRORS}),
+)
+class CurrencyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Currencies Koel knows: filter by `active` and `group`, `search` by code or name."""
+
+    queryset = Currency.objects.all()
+    serializer_class = CurrencySerializer
+    filterset_class = CurrencyFilter
+    filter_backends = [filters.DjangoFilterBackend, SearchFilter]
+    search_fields = ["code", "name"]
+    lookup_value_regex = "[^/]+"  # anything: a bad code is a JSON 404, not Django's HTML one
+
+    def get_object(self) -> Currency:
+        self.kwargs["pk"] = self.kwargs["pk"].upper()
+        return super().get_object()
+
+    @extend_schema(responses={200: CurrencyDetailSerializer, **DETAIL_ERRORS})
+    def retrieve(self, request: Request, *args, **kwargs):
+        currency = self.get_object()
+
+        def build() -> Answer:
+            data = {**CurrencySerializer(currency).data, **currency_coverage(currency.code)}
+            return Answer(200, CurrencyDetailSerializer(data).data)
+
+        return cached_answer(request, build, depends_on={currency.code})
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: SourceSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: SourceSerializer, **DETAIL_ERRORS}),
+)
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Where rates come from, with health: last success/failure, success rate, latency and
+    the circuit breaker's state."""
+
+    queryset = Source.objects.all()
+    serializer_class = SourceSerializer
+    lookup_value_regex = "[^/]+"
+
+
+class RunFilter(filters.FilterSet):
+    class Meta:
+        model = ScrapeRun
+        fields = ["scope", "target", "status", "trigger"]
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: RunSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(responses={200: RunSerializer, **DETAIL_ERRORS}),
+)
+class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Scrape runs with their progress; staff can start one."""
+
+    queryset = ScrapeRun.objects.all()
+    serializer_class = RunSerializer
+    filterset_class = RunFilter
+    lookup_value_regex = "[^/]+"
+
+    def get_object(self) -> ScrapeRun:
+        if not self.kwargs["pk"].isdigit():
+            raise NotFound()
+        return super().get_object()
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [IsAdminUser()]
+        return super().get_permissions()
+
+    def get_queryset(self) -> QuerySet:
+        return ScrapeRun.objects.order_by("-started_at")
+
+    @extend_schema(
+        request=RunParams,
+        responses={
+            202: QueuedRunOut,
+            400: BAD_REQUEST,
+            401: OpenApiResponse(ErrorResponse, description="Not logged in."),
+            403: OpenApiResponse(ErrorResponse, description="Not staff."),
+        },
+        description="Queue a scrape of a group, a base or a source (staff only).",
+    )
+    def create(self, request: Request, *args, **kwargs):
+        params = RunParams(data=request.data)
+        params.is_valid(raise_exception=True)
+        scope, target = params.validated_data["scope"], params.validated_data["target"]
+        task = current_app.send_task(f"scrapers.tasks.scrape_{scope}", args=[target, "api"])
+        body = {"task_id": task.id, "scope": scope, "target": target, "status": "queued"}
+        return Response(body, status=status.HTTP_202_ACCEPTED)
