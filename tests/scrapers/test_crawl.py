@@ -1,19 +1,15 @@
 """Real Scrapy crawls, in a fresh process as in production, against a local replay server."""
 
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from rates.loading import currencies_load, sources_load
 from rates.models import ExchangeRate, Source
 
+from .crawling import child_env, crawl
 from .replay import ReplayServer, file_route
 
 ROOT = Path(settings.BASE_DIR)
@@ -23,26 +19,10 @@ ECB_PATH = "/stats/eurofxref/eurofxref-daily.xml"
 
 def test_database_env() -> dict:
     """The environment of a child process that uses this test run's database."""
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    url = f"postgres://{quote(db['USER'] or '')}@{host}{port}/{db['NAME']}"
-    prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    return {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "KOEL_CACHE_PREFIX": prefix}
+    return child_env()
 
 
 test_database_env.__test__ = False  # a helper, not a test
-
-
-def crawl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "crawl", *args],
-        cwd=ROOT,
-        env=test_database_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

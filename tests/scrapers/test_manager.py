@@ -40,6 +40,17 @@ def floatrates(rates: dict[str, str]) -> tuple[int, bytes, str]:
 
 
 FAIL = (500, b"upstream error", "text/plain")
+
+
+def wise(base: str, target: str, mid: str) -> tuple[int, bytes, str]:
+    option = {"sourceCcy": base, "targetCcy": target, "targetAmount": 1000.0, "midRate": float(mid)}
+    return (
+        200,
+        json.dumps([option, {**option, "payInMethod": "DEBIT"}]).encode(),
+        "application/json",
+    )
+
+
 ALL = {"USD": "1.08", "JPY": "167.4", "GBP": "0.86", "CHF": "0.94"}
 
 
@@ -52,13 +63,12 @@ def sites(transactional_db, settings):
     currencies_load()
     sources_load()
     Currency.objects.exclude(code__in=CODES).update(active=False)
-    Source.objects.exclude(code__in=["open_er_api", "floatrates", "koel"]).update(enabled=False)
+    used = ["open_er_api", "floatrates", "wise"]
+    Source.objects.exclude(code__in=[*used, "koel"]).update(enabled=False)
 
     def serve(routes):
         server = ReplayServer(routes)
-        Source.objects.filter(code__in=["open_er_api", "floatrates"]).update(
-            base_url=server.url, politeness_delay=0
-        )
+        Source.objects.filter(code__in=used).update(base_url=server.url, politeness_delay=0)
         return server
 
     return serve
@@ -126,7 +136,11 @@ def test_partial_coverage_is_completed_by_the_next_source_then_a_cross_rate(site
         run = scrape(scope="base", target="EUR")
 
     assert run.status == RunStatus.SUCCEEDED
-    assert [a["source"] for a in run.attempts] == ["open_er_api", "floatrates"]
+    assert [(a["source"], a["outcome"]) for a in run.attempts] == [
+        ("open_er_api", "ok"),
+        ("floatrates", "ok"),
+        ("wise", "failed"),  # asked for CHF, which it does not have here (404)
+    ]
     assert run.attempts[1]["bases"] == ["EUR"]
     derived = ExchangeRate.objects.get(source="koel", base="EUR", target="CHF")
     assert (derived.rate, derived.derived) == (Decimal("0.880"), True)  # 1.10 x 0.80
@@ -195,3 +209,26 @@ def test_absurd_value_is_quarantined_and_the_pair_taken_from_the_next_source(sit
     assert (held.source_id, held.rate) == ("open_er_api", Decimal("10.8"))
     assert "USD" not in stored("open_er_api")
     assert rate_get(base="EUR", target="USD").rate == Decimal("1.09")
+
+
+def test_targets_no_multi_pair_source_gave_are_asked_of_single_pair_sources(sites):
+    routes = {
+        "/v6/latest/EUR": open_er_api("EUR", {"USD": "1.08", "JPY": "167.4", "GBP": "0.86"}),
+        "/daily/eur.json": FAIL,
+        "/gateway/v1/price": wise("EUR", "CHF", "0.9412"),
+    }
+    with sites(routes) as server:
+        run = scrape(scope="base", target="EUR")
+
+    assert run.status == RunStatus.SUCCEEDED
+    assert [(a["source"], a["outcome"]) for a in run.attempts] == [
+        ("open_er_api", "ok"),
+        ("floatrates", "failed"),
+        ("wise", "ok"),
+    ]
+    assert run.attempts[2]["targets"] == ["CHF"]
+    assert "/gateway/v1/price?sourceCurrency=EUR&targetCurrency=CHF&targetAmount=1000" in paths(
+        server
+    )
+    assert ExchangeRate.objects.get(source="wise").rate == Decimal("0.9412")
+    assert run.rates_derived == 0

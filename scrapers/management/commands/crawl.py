@@ -29,6 +29,14 @@ class Command(BaseCommand):
             "--report", type=Path, help="Write the outcome as JSON to this file (for the manager)"
         )
         parser.add_argument(
+            "--arg",
+            dest="spider_args",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="Pass a spider argument (repeat), e.g. --arg date=2024-01-05 for x_rates",
+        )
+        parser.add_argument(
             "--set",
             dest="overrides",
             action="append",
@@ -37,7 +45,9 @@ class Command(BaseCommand):
             help="Override a Scrapy setting for this crawl (repeat), e.g. DOWNLOAD_TIMEOUT=5",
         )
 
-    def handle(self, *args, source, base, target, base_url, report, overrides, **options) -> None:
+    def handle(
+        self, *args, source, base, target, base_url, report, overrides, spider_args, **options
+    ):
         settings = scrapy_settings()
         try:
             row = Source.objects.get(code=source)
@@ -55,6 +65,13 @@ class Command(BaseCommand):
             "bases": ",".join(base),
             "targets": ",".join(target),
         }
+        for assignment in spider_args:
+            name, sep, value = assignment.partition("=")
+            if not sep or not name or name in arguments:
+                raise CommandError(
+                    f"--arg wants NAME=VALUE (not base_url/bases/targets), got {assignment!r}"
+                )
+            arguments[name] = value
         if row.api_key_setting:
             key = getattr(django_settings, row.api_key_setting, "")
             if not key:
