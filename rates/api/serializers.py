@@ -1,6 +1,7 @@
 """Response shapes of the API: they render the model-backed endpoints and document every
 answer in the OpenAPI schema (the rate endpoints build plain data in rates.api.answers)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from rates.health import circuit_state
@@ -156,8 +157,19 @@ class RunSerializer(serializers.ModelSerializer):
         ]
 
 
+class LastRunOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="The run's status.")
+    started_at = serializers.DateTimeField()
+    outcome = serializers.CharField(
+        help_text="This source's last attempt in it: ok, failed, skipped."
+    )
+    error = serializers.CharField(allow_blank=True)
+
+
 class SourceSerializer(serializers.ModelSerializer):
     circuit = serializers.SerializerMethodField(help_text="closed, open or half-open.")
+    last_run = serializers.SerializerMethodField(help_text="The last scrape run that tried it.")
     success_rate = serializers.FloatField(allow_null=True)
     mean_latency = serializers.FloatField(allow_null=True, help_text="Seconds per attempt.")
 
@@ -183,10 +195,29 @@ class SourceSerializer(serializers.ModelSerializer):
             "mean_latency",
             "circuit",
             "circuit_open_until",
+            "last_run",
         ]
 
     def get_circuit(self, source: Source) -> str:
         return str(circuit_state(source))
+
+    @extend_schema_field(LastRunOut(allow_null=True))
+    def get_last_run(self, source: Source) -> dict | None:
+        run = (
+            ScrapeRun.objects.filter(attempts__contains=[{"source": source.code}])
+            .order_by("-started_at")
+            .first()
+        )
+        if run is None:
+            return None
+        attempt = [a for a in run.attempts if a.get("source") == source.code][-1]
+        return {
+            "id": run.id,
+            "status": run.status,
+            "started_at": run.started_at,
+            "outcome": attempt.get("outcome", ""),
+            "error": attempt.get("error") or attempt.get("reason") or "",
+        }
 
 
 class QueuedRunOut(serializers.Serializer):

@@ -42,6 +42,26 @@ def test_sources_show_health(client, sources):
     body = client.get("/api/v1/sources/alpha/").json()
 
     assert (body["success_rate"], body["mean_latency"], body["circuit"]) == (0.75, 0.5, "closed")
+    assert body["last_run"] is None
+
+
+def test_source_shows_its_last_run(client, sources):
+    ScrapeRun.objects.create(scope="group", target="primary", attempts=[{"source": "beta"}])
+    run = ScrapeRun.objects.create(
+        scope="base",
+        target="USD",
+        status=RunStatus.PARTIAL,
+        attempts=[{"source": "alpha", "outcome": "failed", "error": "HTTP 500"}],
+    )
+
+    last = client.get("/api/v1/sources/alpha/").json()["last_run"]
+
+    assert (last["id"], last["status"], last["outcome"], last["error"]) == (
+        run.id,
+        "partial",
+        "failed",
+        "HTTP 500",
+    )
 
 
 def test_runs_list_and_detail(client, sources):
