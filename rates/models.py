@@ -75,6 +75,9 @@ class Source(models.Model):
     politeness_delay = models.FloatField(
         default=1.2, help_text="Seconds between requests to this site (randomised around it)."
     )
+    obey_robots_txt = models.BooleanField(
+        default=True, help_text="Skip pages the site's robots.txt disallows for Koel's crawler."
+    )
     # What the spider can do: facts refreshed from rates/data/sources.json on every set-up.
     bases = models.JSONField(
         default=list,

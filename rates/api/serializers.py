@@ -185,6 +185,7 @@ class SourceSerializer(serializers.ModelSerializer):
             "note",
             "homepage",
             "bases",
+            "obey_robots_txt",
             "last_success_at",
             "last_failure_at",
             "last_error",

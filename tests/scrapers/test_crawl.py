@@ -83,3 +83,16 @@ def test_crawl_of_an_unknown_source_is_a_clear_error(committed_reference_data):
 
     assert result.returncode != 0
     assert "Unknown source 'nosuchsource'" in result.stderr
+
+
+@pytest.mark.parametrize(("obey", "stored"), [(True, 0), (False, 3)])
+def test_robots_txt_policy_is_per_source(committed_reference_data, obey, stored):
+    Source.objects.filter(code="ecb").update(obey_robots_txt=obey)
+    routes = {
+        "/robots.txt": (200, b"User-agent: *\nDisallow: /stats/\n", "text/plain"),
+        ECB_PATH: file_route(ECB_DAILY, "text/xml"),
+    }
+    with ReplayServer(routes) as server:
+        crawl("ecb", "--base-url", server.url)
+
+    assert ExchangeRate.objects.filter(source="ecb").count() == stored

@@ -55,6 +55,7 @@ class Command(BaseCommand):
         except (Source.DoesNotExist, KeyError) as exc:
             raise CommandError(f"Unknown source {source!r}") from exc
         settings.set("DOWNLOAD_DELAY", row.politeness_delay, priority="cmdline")
+        settings.set("ROBOTSTXT_OBEY", row.obey_robots_txt, priority="cmdline")
         for assignment in overrides:
             name, sep, value = assignment.partition("=")
             if not sep or not name:
