@@ -148,6 +148,14 @@ KOEL_BLEND_WINDOW_HOURS = {
 KOEL_BLEND_OUTLIER_PERCENT = env.float("KOEL_BLEND_OUTLIER_PERCENT", default=1.0)
 # Anonymous API clients are throttled to this rate (DRF syntax); a valid API key lifts it.
 KOEL_ANON_RATE = env.str("KOEL_ANON_RATE", default="120/minute")
+# Compatible APIs (Open Exchange Rates, Fixer): keys accepted besides those issued in the admin,
+# and the texts of OXR's `disclaimer` and `license` fields.
+KOEL_COMPAT_KEYS = env.list("KOEL_COMPAT_KEYS", default=[])
+KOEL_COMPAT_DISCLAIMER = env.str(
+    "KOEL_COMPAT_DISCLAIMER",
+    default="Rates gathered by a self-hosted Koel from public sources; provided as is.",
+)
+KOEL_COMPAT_LICENSE = env.str("KOEL_COMPAT_LICENSE", default="See this Koel instance's operator.")
 # Origins allowed to call the API from a browser (CORS); empty allows none, "*" allows all.
 KOEL_CORS_ORIGINS = env.list("KOEL_CORS_ORIGINS", default=[])
 CORS_ALLOW_ALL_ORIGINS = KOEL_CORS_ORIGINS == ["*"]

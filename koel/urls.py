@@ -11,5 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/", include("rates.compat.urls_oxr")),
+    path("fixer/", include("rates.compat.urls_fixer")),
     path("api/v1/", include("rates.api.urls")),
 ]

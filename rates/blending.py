@@ -26,8 +26,8 @@ from django.conf import settings
 
 from .models import Currency
 from .resolution import DERIVED, invert
-from .selectors import latest_by_source
-from .types import Observation
+from .selectors import latest_by_source, rates_for_base
+from .types import Observation, Quote
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,19 @@ def blended_rates(
             window = _window(groups.get(base), groups.get(target))
             blends[target] = _blend(base, target, offered, window)
     return blends
+
+
+def latest_for_base(
+    *, base: str, targets: Iterable[str], source: str | None = None
+) -> dict[str, "Blend | Quote"]:
+    """What every API calls "latest": the blend where sources quote the pair, else (unless one
+    source is pinned) the selectors' inverse or cross rate. Targets nothing answers are absent."""
+    targets = list(targets)
+    found: dict[str, Blend | Quote] = dict(blended_rates(base=base, targets=targets, source=source))
+    missing = [t for t in targets if t not in found and t != base]
+    if missing and source is None:
+        found.update({q.target: q for q in rates_for_base(base=base, targets=missing)})
+    return found
 
 
 def _offer(slot: dict[str, SourceQuote], observation: Observation, *, inverse: bool) -> None:

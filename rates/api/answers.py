@@ -12,7 +12,7 @@ from decimal import Decimal, localcontext
 
 from django.utils import timezone
 
-from rates.blending import Blend, blended_rates
+from rates.blending import Blend, latest_for_base
 from rates.exceptions import RateNotFound
 from rates.history import rate_history
 from rates.models import Currency
@@ -143,13 +143,12 @@ def history_csv(answer: dict) -> bytes:
 
 
 def _latest_items(base, targets, source, expand) -> dict[str, dict]:
-    blends = blended_rates(base=base, targets=targets, source=source)
-    items = {t: _blend_item(b, expand == "sources") for t, b in blends.items()}
-    missing = [t for t in targets if t not in items]
-    if missing and source is None:
-        for quote in rates_for_base(base=base, targets=missing):
-            items[quote.target] = _quote_item(quote)
-    return items
+    return {
+        target: _blend_item(answer, expand == "sources")
+        if isinstance(answer, Blend)
+        else _quote_item(answer)
+        for target, answer in latest_for_base(base=base, targets=targets, source=source).items()
+    }
 
 
 def _blend_item(blend: Blend, expand: bool) -> dict:

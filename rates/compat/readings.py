@@ -1,0 +1,217 @@
+"""What the Open Exchange Rates and Fixer layers share: reading one base's rates (latest, for a
+day, or for each day of a range) through the selectors, parsing the values both APIs take (codes,
+dates, flags), the numbers they print, and serving a cached JSON answer.
+
+The compatible APIs answer what Koel's own API (/api/v1/) answers: the latest rate of a pair is
+blended across the sources quoting it (rates.blending), and what no source quotes, like a rate at
+an instant, comes from `rates.selectors.rates_for_base` (direct, inverse or cross via a pivot).
+"""
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Context, Decimal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from rates.blending import latest_for_base
+from rates.http_cache import Answer, cached_answer, json_bytes
+from rates.models import Currency
+from rates.selectors import pivots, rates_for_base
+
+_CODE = re.compile(r"[A-Z]{3}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+# Days before this are answered "no data" without a query (and keep date arithmetic in range).
+EARLIEST_DAY = date(1900, 1, 1)
+# Rates are printed with at most 10 significant digits: every source's own precision (ECB: 5,
+# scraped sites: up to 8-10) survives, the 18 digits of a computed inverse or cross do not.
+_PRINTED = Context(prec=10, rounding=ROUND_HALF_EVEN)
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """One base's rates for one instant; `observed_at` is the newest observation used."""
+
+    base: str
+    rates: dict[str, Decimal]
+    observed_at: datetime | None
+
+    @property
+    def has_data(self) -> bool:
+        return self.observed_at is not None
+
+    @property
+    def timestamp(self) -> int:
+        """Unix time of the data used (of the request when no stored rate was needed)."""
+        return unix(self.observed_at or timezone.now())
+
+    def printed(self) -> dict[str, int | float]:
+        return {code: number(rate) for code, rate in self.rates.items()}
+
+
+def read_rates(*, base: str, targets: list[str] | None, at: datetime | None) -> Rates:
+    """`base` against `targets` (None: every active currency, and the base itself at 1), the
+    latest (at=None) or in force at `at`. Targets nothing answers for are left out."""
+    wanted = active_codes() if targets is None else targets
+    others = [code for code in wanted if code != base]
+    found = _latest(base, others) if at is None else _at(base, others, at)
+    rates = {target: rate for target, (rate, _observed_at) in found.items()}
+    if targets is None or base in targets:
+        rates[base] = ONE
+    newest = max((observed_at for _rate, observed_at in found.values()), default=None)
+    return Rates(base, dict(sorted(rates.items())), newest)
+
+
+def _latest(base: str, targets: list[str]) -> dict[str, tuple[Decimal, datetime]]:
+    """As /api/v1/ answers "latest": blended where sources quote the pair, else the selectors."""
+    if not targets:
+        return {}
+    answers = latest_for_base(base=base, targets=targets)
+    return {target: (answer.rate, answer.observed_at) for target, answer in answers.items()}
+
+
+def _at(base: str, targets: list[str], at: datetime | None) -> dict[str, tuple[Decimal, datetime]]:
+    if not targets:
+        return {}
+    quotes = rates_for_base(base=base, targets=targets, at=at)
+    return {quote.target: (quote.rate, quote.observed_at) for quote in quotes}
+
+
+def read_series(
+    *, base: str, targets: list[str] | None, start: date, end: date
+) -> dict[date, Rates]:
+    """`read_rates` for each day of [start, end] up to today (each day read as `instant_for`
+    reads it, so a day's entry equals that day's historical answer); days without data are
+    left out."""
+    wanted = [*active_codes(), base] if targets is None else targets  # read once, not daily
+    series = {}
+    day, last = start, min(end, today())
+    while day <= last:
+        rates = read_rates(base=base, targets=wanted, at=instant_for(day))
+        if rates.has_data:
+            series[day] = rates
+        day += timedelta(days=1)
+    return series
+
+
+def instant_for(day: date) -> datetime | None:
+    """When a day's rates are read: the last instant of that UTC day (the rate in force at its
+    end, so weekends and holidays get the last working day's rates), or None (the latest rates)
+    for today."""
+    if day >= today():
+        return None
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def depends_on(base: str, targets: Iterable[str] | None) -> set[str]:
+    """The bases whose stored rows an answer for `base` against `targets` may read: the base,
+    every target (inverse quotes are stored under the target) and the pivots (cross rates)."""
+    wanted = active_codes() if targets is None else targets
+    return {base, *wanted, *pivots()}
+
+
+def active_codes() -> list[str]:
+    return list(
+        Currency.objects.filter(active=True).order_by("code").values_list("code", flat=True)
+    )
+
+
+def currency_names(*, include_inactive: bool = False) -> dict[str, str]:
+    currencies = Currency.objects.order_by("code")
+    if not include_inactive:
+        currencies = currencies.filter(active=True)
+    return dict(currencies.values_list("code", "name"))
+
+
+def split_codes(raw: str) -> list[str]:
+    """'usd, EUR,,gbp' -> ['USD', 'EUR', 'GBP']: upper-cased, stripped, blanks and repeats
+    dropped, order kept. Entries need not be well-formed codes (see `known_codes`)."""
+    codes = (part.strip().upper() for part in raw.split(","))
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def known_codes(codes: Iterable[str]) -> set[str]:
+    """Those of `codes` Koel knows (active or not). Malformed values never reach the database."""
+    wellformed = {code for code in codes if code.isascii() and _CODE.fullmatch(code)}
+    if not wellformed:
+        return set()
+    return set(Currency.objects.filter(code__in=wellformed).values_list("code", flat=True))
+
+
+def parse_code(raw: str) -> str:
+    """A query value as a currency code candidate ('usd ' -> 'USD')."""
+    return raw.strip().upper()
+
+
+def parse_day(raw: str) -> date | None:
+    """A strict YYYY-MM-DD calendar date, else None."""
+    if not raw.isascii() or not _DAY.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def parse_flag(raw: str) -> bool | None:
+    """A boolean query value (1/0, true/false, yes/no, on/off), else None (also for '')."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return None
+
+
+def number(value: Decimal, *, exact: bool = False) -> int | float:
+    """A Decimal as a JSON number: rounded to 10 significant digits (unless `exact`), an int
+    when whole (1, not 1.0)."""
+    if not exact:
+        value = _PRINTED.plus(value)
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def pretty_json(payload: object) -> bytes:
+    return json.dumps(payload, indent=2).encode()
+
+
+def serve(
+    request: HttpRequest,
+    build: Callable[[], Answer],
+    *,
+    depends_on: Iterable[str],
+    pretty: bool = False,
+    vary: Iterable[str] = (),
+) -> HttpResponse:
+    """A cached, conditional (ETag / If-None-Match) answer; see rates.http_cache."""
+    response = cached_answer(
+        request, build, depends_on=depends_on, encode=pretty_json if pretty else json_bytes
+    )
+    return finish(response, vary=vary)
+
+
+def finish(response: HttpResponse, *, vary: Iterable[str] = ()) -> HttpResponse:
+    """An answer whose key may come in a header varies on that header (so no shared cache
+    hands it to a request without the key). CORS is Koel's (KOEL_CORS_ORIGINS covers /api/
+    and /fixer/); OXR itself allows any origin."""
+    if vary:
+        patch_vary_headers(response, list(vary))
+    return response
