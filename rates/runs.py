@@ -12,6 +12,13 @@ logger = logging.getLogger("koel.runs")
 
 
 def run_start(*, scope: str, target: str, trigger: str, bases_total: int, task_id: str = ""):
+    """Open a run. Callers hold the scope's lock, so a run of the same scope still marked
+    running was interrupted (a worker killed mid-scrape): it is closed as failed first."""
+    ScrapeRun.objects.filter(scope=scope, target=target, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED,
+        finished_at=timezone.now(),
+        errors=["interrupted: the process running it stopped before it finished"],
+    )
     run = ScrapeRun.objects.create(
         scope=scope, target=target, trigger=trigger, bases_total=bases_total, task_id=task_id
     )
@@ -62,14 +69,15 @@ def run_progress(run: ScrapeRun, *, bases_done: int) -> None:
     ScrapeRun.objects.filter(id=run.id).update(bases_done=bases_done)
 
 
-def run_finish(run: ScrapeRun, *, derived: int, errors: list[str]) -> ScrapeRun:
-    """Close the run: failed when nothing was stored, partial when pairs are still missing."""
+def run_finish(run: ScrapeRun, *, any_read: bool, derived: int, errors: list[str]) -> ScrapeRun:
+    """Close the run: failed when no source gave a rate (an unchanged re-scrape writes nothing
+    new and is still a success), partial when pairs are still missing."""
     run.refresh_from_db()
     run.rates_derived = derived
     run.errors = errors
     run.bases_done = run.bases_total
     run.finished_at = timezone.now()
-    if run.rates_stored + derived == 0:
+    if not any_read and derived == 0:
         run.status = RunStatus.FAILED
     elif errors:
         run.status = RunStatus.PARTIAL

@@ -104,7 +104,8 @@ def scrape(*, scope: str, target: str, trigger: str = "manual", task_id: str = "
         for base, targets in coverage.missing.items()
         if targets and scope != Scope.SOURCE
     ]
-    return run_finish(run, derived=derived, errors=errors)
+    any_read = any(attempt.get("outcome") == "ok" for attempt in run.attempts)
+    return run_finish(run, any_read=any_read, derived=derived, errors=errors)
 
 
 def _plan(scope: str, target: str) -> tuple[list[str], list[Source]]:

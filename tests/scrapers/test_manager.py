@@ -232,3 +232,12 @@ def test_targets_no_multi_pair_source_gave_are_asked_of_single_pair_sources(site
     )
     assert ExchangeRate.objects.get(source="wise").rate == Decimal("0.9412")
     assert run.rates_derived == 0
+
+
+def test_a_scrape_that_finds_nothing_new_still_succeeds(sites):
+    routes = {"/v6/latest/EUR": open_er_api("EUR", ALL), "/daily/eur.json": FAIL}
+    with sites(routes):
+        scrape(scope="base", target="EUR")
+        again = scrape(scope="base", target="EUR")
+
+    assert (again.status, again.rates_stored) == (RunStatus.SUCCEEDED, 0)

@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from rates.loading import currencies_load, sources_load
 from rates.models import Currency, RunStatus, ScrapeRun, Source
+from rates.runs import run_start
 from scrapers.tasks import scrape_group
 
 from .replay import ReplayServer
@@ -42,3 +43,14 @@ def test_a_run_that_stored_nothing_asks_for_a_retry_with_backoff(transactional_d
     assert retry.value.when == settings.KOEL_SCRAPE_RETRY_DELAY  # first retry: 1x the delay
     assert list(ScrapeRun.objects.values_list("status", flat=True)) == [RunStatus.FAILED]
     assert scrape_group.max_retries == settings.KOEL_SCRAPE_RETRIES
+
+
+def test_a_run_left_running_by_a_killed_worker_is_closed_when_the_next_starts(sources):
+    stale = ScrapeRun.objects.create(scope="group", target="primary", status=RunStatus.RUNNING)
+
+    run_start(scope="group", target="primary", trigger="beat", bases_total=15)
+
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED
+    assert stale.finished_at is not None
+    assert stale.errors == ["interrupted: the process running it stopped before it finished"]
