@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("v1/", include("rates.compat.frankfurter.urls_v1")),
+    path("v2/", include("rates.compat.frankfurter.urls_v2")),
     path("api/", include("rates.compat.urls_oxr")),
     path("fixer/", include("rates.compat.urls_fixer")),
     path("api/v1/", include("rates.api.urls")),

@@ -1,0 +1,200 @@
+"""Frankfurter v1 (frozen upstream): the ECB's euro reference rates, other bases through EUR.
+
+Follows lib/versions/v1/ of lineofflight/frankfurter: a day's answer is each currency's newest
+ECB rate within the 14 days up to that day (so a weekend asks for Friday's, and a date up to 14
+days past the last publication gets the latest rates; later ones 404), amounts and rebased rates
+are rounded by magnitude (ruby.round_rate), the base is left out of the rates, and errors are
+{"message": …}: 422 for a bad amount, date or pair, 404 when nothing answers. Unknown query
+parameters are ignored, as Frankfurter does.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+
+from rates.http_cache import Answer, cached_answer
+
+from . import data, meta
+from .blend import LOOKBACK_DAYS, Row, carry_forward
+from .http import codes, error, last_values, ok, read_only
+from .ruby import RubyError, parse_date, round_rate, split, to_f
+
+EUR = "EUR"
+NOT_FOUND = {"message": "not found"}
+ROOT = {
+    "version": "v1",
+    "status": "frozen",
+    "openapi": "https://api.frankfurter.dev/v1/openapi.json",
+    "docs": "https://frankfurter.dev",
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    amount: float
+    base: str
+    given_base: str | None  # None when neither base nor from was sent
+    symbols: list[str] | None
+
+    @property
+    def should_round(self) -> bool:
+        return self.amount != 1.0 or self.base != EUR
+
+    @property
+    def codes(self) -> list[str] | None:
+        """Frankfurter's `only(*symbols, base)`: the quotes read, when symbols narrow them."""
+        return None if self.symbols is None else [*self.symbols, self.base]
+
+
+def parse(params: dict[str, str], *dates: str) -> tuple[Query, list[date]]:
+    """Query.build: amount, then the dates, then the pair; raises RubyError with its message."""
+    amount = 1.0
+    if "amount" in params:
+        amount = to_f(params["amount"])
+        if not amount > 0:
+            raise RubyError("invalid amount")
+    base = _first(params, "from", "base")
+    symbols = _first(params, "to", "symbols")
+    days = [parse_date(day) for day in dates]
+    query = Query(
+        amount=amount,
+        base=base.upper() if base is not None else EUR,
+        given_base=base.upper() if base is not None else None,
+        symbols=split(symbols.upper()) if symbols is not None else None,
+    )
+    if [query.given_base] == query.symbols:
+        raise RubyError("bad currency pair")
+    return query, days
+
+
+def _first(params: dict[str, str], *names: str) -> str | None:
+    return next((params[name] for name in names if name in params), None)
+
+
+def end_of_day(query: Query, day: date) -> dict | None:
+    rows = data.ecb_rows(data.shift(day, -LOOKBACK_DAYS), day, query.codes)
+    result = _rebased(_prepared(carry_forward(rows, day), query), query)
+    if not result:
+        return None
+    # Carry-forward can mix days (a currency the ECB stopped quoting): the newest day answers.
+    newest = max(result)
+    return {
+        "amount": query.amount,
+        "base": query.base,
+        "date": newest.isoformat(),
+        "rates": result[newest],
+    }
+
+
+def interval(query: Query, start: date, end: date) -> dict | None:
+    if start > data.today():
+        return None
+    first = data.ecb_day_on_or_before(start) or start
+    rows = data.ecb_rows(first, end, query.codes)
+    result = _rebased(_prepared(rows, query), query)
+    if not result:
+        return None
+    days = sorted(result)
+    return {
+        "amount": query.amount,
+        "base": query.base,
+        "start_date": days[0].isoformat(),
+        "end_date": days[-1].isoformat(),
+        "rates": {day.isoformat(): result[day] for day in days},
+    }
+
+
+def _prepared(rows: list[Row], query: Query) -> dict[date, dict]:
+    result: dict[date, dict] = {}
+    for row in sorted(rows, key=lambda r: (r.date, r.quote)):
+        value = query.amount * row.rate
+        result.setdefault(row.date, {})[row.quote] = (
+            round_rate(value) if query.should_round else value
+        )
+    return result
+
+
+def _rebased(result: dict[date, dict], query: Query) -> dict[date, dict]:
+    """Quote.rebase_rates: through the euro (1 EUR = amount), the base itself removed."""
+    if query.base == EUR:
+        return result
+    for day, rates in list(result.items()):
+        if query.symbols is None or EUR in query.symbols:
+            rates[EUR] = query.amount
+        divisor = rates.pop(query.base, None)
+        if divisor is None or not rates:
+            del result[day]
+            continue
+        result[day] = {
+            quote: round_rate(_divide(query.amount * rate, divisor))
+            for quote, rate in sorted(rates.items())
+        }
+    return result
+
+
+def _divide(a: float, b: float) -> float:
+    """IEEE division, as Ruby's Float#/ (x/0.0 is ±Infinity or NaN, not an exception)."""
+    if b:
+        return a / b
+    if math.isnan(a) or a == 0.0:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def currencies() -> dict[str, str]:
+    today = data.today()
+    rows = carry_forward(data.ecb_rows(data.shift(today, -LOOKBACK_DAYS), today), today)
+    if not rows:
+        return {}
+    found = sorted({row.quote for row in rows} | {EUR})
+    koel = meta.koel_currencies(found)
+    return {code: meta.name_of(code, koel) for code in found}
+
+
+def _answer(request: HttpRequest, compute: Callable, *dates: str) -> HttpResponse:
+    params = last_values(request)
+
+    def build() -> Answer:
+        try:
+            query, days = parse(params, *dates)
+            payload = compute(query, *days)
+        except RubyError as exc:
+            return error(422, {"message": str(exc)})
+        return ok(payload) if payload is not None else error(404, NOT_FOUND)
+
+    base = (params.get("from") or params.get("base") or EUR).upper()
+    symbols = split((params.get("to") or params.get("symbols") or "").upper())
+    return cached_answer(request, build, depends_on=codes(EUR, base, *symbols), vary=_today_vary())
+
+
+def _today_vary() -> tuple[str]:
+    # "latest", open ranges and the currency list move at midnight UTC even without new rates.
+    return (data.today().isoformat(),)
+
+
+@read_only
+def root(request: HttpRequest) -> HttpResponse:
+    return cached_answer(request, lambda: ok(ROOT), depends_on=())
+
+
+@read_only
+def latest(request: HttpRequest, alias: str) -> HttpResponse:
+    return _answer(request, end_of_day, data.today().isoformat())
+
+
+@read_only
+def on_date(request: HttpRequest, day: str) -> HttpResponse:
+    return _answer(request, end_of_day, day)
+
+
+@read_only
+def period(request: HttpRequest, start: str, end: str | None = None) -> HttpResponse:
+    return _answer(request, interval, start, end or data.today().isoformat())
+
+
+@read_only
+def currency_names(request: HttpRequest) -> HttpResponse:
+    return cached_answer(request, lambda: ok(currencies()), depends_on={EUR}, vary=_today_vary())
