@@ -5,6 +5,8 @@ to a base invalidates every answer that read it), ETag / Last-Modified / Cache-C
 a matching If-None-Match.
 """
 
+from datetime import datetime
+
 from celery import current_app
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
@@ -75,6 +77,18 @@ def _params(serializer_class, request: Request) -> dict:
     return serializer.validated_data
 
 
+def _answer(payload: dict) -> Answer:
+    """A 200 whose Last-Modified is the newest observation it reports."""
+    instants = [r["observed_at"] for r in payload.get("rates", [])]
+    if "observed_at" in payload:
+        instants.append(payload["observed_at"])
+    return Answer(200, payload, last_modified=_newest(instants))
+
+
+def _newest(instants: list[str]) -> datetime | None:
+    return max(map(datetime.fromisoformat, instants), default=None)
+
+
 def _depends(*codes: str) -> set[str]:
     """The bases whose rows an answer about these codes may read (pivots for cross rates)."""
     return {*codes, *pivots()}
@@ -130,7 +144,7 @@ class RatesView(APIView):
             codes = [*codes, *Currency.objects.filter(active=True).values_list("code", flat=True)]
         return cached_answer(
             request,
-            lambda: Answer(200, answers.rates_answer(params)),
+            lambda: _answer(answers.rates_answer(params)),
             depends_on=_depends(*codes),
         )
 
@@ -145,12 +159,34 @@ class ConvertView(APIView):
         ),
         parameters=[ConvertParams],
         responses={200: ConvertOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
+        examples=[
+            OpenApiExample(
+                "USD to JPY",
+                {
+                    "from": "USD",
+                    "to": "JPY",
+                    "amount": "250",
+                    "converted": "38589",
+                    "requested_at": "2026-11-25T10:00:00+00:00",
+                    "requested_date": "2026-11-25",
+                    "rate": "154.356",
+                    "observed_at": "2026-11-25T06:00:00+00:00",
+                    "rate_date": "2026-11-25",
+                    "source": "open_er_api",
+                    "sources": ["open_er_api"],
+                    "derived": False,
+                    "path": "direct",
+                    "via": None,
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request):
         params = _params(ConvertParams, request)
         return cached_answer(
             request,
-            lambda: Answer(200, answers.convert_answer(params)),
+            lambda: _answer(answers.convert_answer(params)),
             depends_on=_depends(params["from"], params["to"]),
         )
 
@@ -166,15 +202,62 @@ class HistoryView(APIView):
         ),
         parameters=[HistoryParams],
         responses={200: HistoryOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
+        examples=[
+            OpenApiExample(
+                "two days of EUR to JPY",
+                {
+                    "base": "EUR",
+                    "target": "JPY",
+                    "interval": "day",
+                    "start": "2024-01-02T00:00:00+00:00",
+                    "end": "2024-01-04T00:00:00+00:00",
+                    "path": "direct",
+                    "via": None,
+                    "summary": {
+                        "min": "155.61",
+                        "max": "156.08",
+                        "first": "155.61",
+                        "last": "156.08",
+                        "change": "0.47",
+                        "change_pct": "0.302037144142407300",
+                    },
+                    "points": [
+                        {
+                            "start": "2024-01-02T00:00:00+00:00",
+                            "value": "155.61",
+                            "open": "155.61",
+                            "high": "155.61",
+                            "low": "155.61",
+                            "close": "155.61",
+                            "count": 1,
+                            "last_observed_at": "2024-01-02T15:00:00+00:00",
+                        },
+                        {
+                            "start": "2024-01-03T00:00:00+00:00",
+                            "value": "156.08",
+                            "open": "156.08",
+                            "high": "156.08",
+                            "low": "156.08",
+                            "close": "156.08",
+                            "count": 1,
+                            "last_observed_at": "2024-01-03T15:00:00+00:00",
+                        },
+                    ],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request):
         params = _params(HistoryParams, request)
 
         def build() -> Answer:
             answer = answers.history_answer(params)
+            modified = _newest([p["last_observed_at"] for p in answer["points"]])
             if params["format"] == "csv":
-                return Answer(200, answers.history_csv(answer), content_type="text/csv")
-            return Answer(200, answer)
+                csv = answers.history_csv(answer)
+                return Answer(200, csv, last_modified=modified, content_type="text/csv")
+            return Answer(200, answer, last_modified=modified)
 
         return cached_answer(request, build, depends_on=_depends(params["base"], params["target"]))
 

@@ -231,3 +231,13 @@ def market_time(text: str):
     from datetime import UTC, datetime
 
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_answers_say_when_their_newest_rate_was_observed(client, market):
+    rates = client.get(RATES, {"base": "EUR", "target": "USD"})
+    history = client.get(
+        HISTORY, {"base": "EUR", "target": "JPY", "start": "2024-01-01", "end": "2024-01-07"}
+    )
+
+    assert rates["Last-Modified"] == "Fri, 05 Jan 2024 15:00:00 GMT"
+    assert history["Last-Modified"] == "Fri, 05 Jan 2024 15:00:00 GMT"
