@@ -40,6 +40,7 @@ def test_crawl_ecb_stores_the_feed_through_the_pipeline(committed_reference_data
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "3 rates read, 3 new or changed" in result.stdout
+    assert "Scraped from" not in result.stderr  # per-item DEBUG records stay below LOG_LEVEL
     stored = {(r.target_id, r.rate) for r in ExchangeRate.objects.filter(source_id="ecb")}
     # XYZ is not a currency: dropped by the pipeline, the rest stored.
     assert stored == {

@@ -1,6 +1,7 @@
 """python manage.py crawl <source> [--base USD …] [--target EUR …] [--report FILE]"""
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -122,6 +123,9 @@ def scrapy_settings() -> Settings:
 
 def run_spider(settings: Settings, spider_cls, arguments: dict) -> dict:
     process = CrawlerProcess(settings)
+    # Without its own root handler Scrapy leaves its logger at DEBUG, so Django's console
+    # handler would print one record per scraped rate; LOG_LEVEL applies to it here.
+    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL"))
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **arguments)
     process.start()
