@@ -30,6 +30,8 @@ fmt: $(VENV)/.requirements-dev
 bench: $(VENV)/.requirements-dev
 	$(PY) -m koel.stack exec $(PY) bench/ingest.py
 	$(PY) -m koel.stack exec $(PY) bench/queries.py
+	$(PY) -m koel.stack exec $(PY) bench/scrape.py
+	$(PY) -m koel.stack exec $(PY) bench/api.py
 
 clean-var:
 	rm -rf var/

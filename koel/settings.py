@@ -239,6 +239,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["rates.api.auth.AnonymousThrottle"],  # KOEL_ANON_RATE
+    # Proxies in front whose X-Forwarded-For is trusted to name the client (throttling); with 0
+    # the header is ignored, so a client cannot pick its own identity.
+    "NUM_PROXIES": env.int("KOEL_NUM_PROXIES", default=0),
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "rates.api.errors.exception_handler",
     "URL_FORMAT_OVERRIDE": None,  # `format` is the history endpoint's own parameter (csv)

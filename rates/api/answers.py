@@ -10,8 +10,6 @@ import io
 from datetime import UTC
 from decimal import Decimal, localcontext
 
-from django.utils import timezone
-
 from rates.blending import Blend, latest_for_base
 from rates.exceptions import RateNotFound
 from rates.history import rate_history
@@ -204,10 +202,14 @@ def _item(*, rate, observed_at, sources, derived, path, via) -> dict:
 
 
 def _requested(at: Moment | None) -> dict:
-    instant = at.instant if at else timezone.now()
+    """What was asked. For the latest rates both are null: the answer is whatever is newest (each
+    rate's observed_at says when that was), and a cached answer must not carry the time of the
+    request that first computed it."""
+    if at is None:
+        return {"requested_at": None, "requested_date": None}
     return {
-        "requested_at": instant.astimezone(UTC).isoformat(),
-        "requested_date": (at.day if at and at.day else instant.astimezone(UTC).date()).isoformat(),
+        "requested_at": at.instant.astimezone(UTC).isoformat(),
+        "requested_date": (at.day or at.instant.astimezone(UTC).date()).isoformat(),
     }
 
 

@@ -5,7 +5,10 @@ Anonymous clients are throttled per IP address (KOEL_ANON_RATE). A key issued in
 limit; an unknown or revoked key is a 401, not a silent fall-back to anonymous.
 """
 
+import time
+
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
@@ -51,9 +54,14 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 
 class AnonymousThrottle(AnonRateThrottle):
-    """Throttles requests without a key (or a logged-in staff session) per client address."""
+    """Throttles requests without a key (or a logged-in session) per client address.
+
+    A fixed window counted with Redis INCR: atomic (concurrent requests cannot slip past the
+    limit as with DRF's read-modify-write history list) and one round trip per request.
+    """
 
     scope = "anonymous"
+    cache = cache  # django-redis: INCR and EXPIRE in one pipeline
 
     def get_rate(self) -> str:
         return settings.KOEL_ANON_RATE  # read per request, so a settings change applies
@@ -61,7 +69,21 @@ class AnonymousThrottle(AnonRateThrottle):
     def allow_request(self, request, view) -> bool:
         if request.user and request.user.is_authenticated:
             return True
-        return super().allow_request(request, view)
+        if self.rate is None:
+            return True
+        window = int(self.duration)
+        now = int(time.time())
+        start = now - now % window
+        key = self.cache.client.make_key(f"throttle:{self.get_ident(request)}:{start}")
+        with self.cache.client.get_client(write=True).pipeline(transaction=False) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window + 1)
+            count, _ = pipe.execute()
+        self._retry_after = start + window - now
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return max(1, self._retry_after)
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

@@ -45,8 +45,12 @@ class RateOut(serializers.Serializer):
 
 class RatesOut(serializers.Serializer):
     base = serializers.CharField()
-    requested_at = serializers.DateTimeField(help_text="The instant asked for (now for latest).")
-    requested_date = serializers.DateField(help_text="The day asked for.")
+    requested_at = serializers.DateTimeField(
+        allow_null=True, help_text="The instant asked for (`at`); null for the latest rates."
+    )
+    requested_date = serializers.DateField(
+        allow_null=True, help_text="The day asked for; null for the latest rates."
+    )
     amount = serializers.CharField(allow_null=True)
     rates = RateOut(many=True)
     missing = serializers.ListField(
@@ -58,8 +62,8 @@ class ConvertOut(serializers.Serializer):
     to = serializers.CharField()
     amount = serializers.CharField()
     converted = serializers.CharField(help_text="Rounded to the target's minor unit, half up.")
-    requested_at = serializers.DateTimeField()
-    requested_date = serializers.DateField()
+    requested_at = serializers.DateTimeField(allow_null=True, help_text="null for latest.")
+    requested_date = serializers.DateField(allow_null=True, help_text="null for latest.")
     rate = serializers.CharField()
     observed_at = serializers.DateTimeField()
     rate_date = serializers.DateField()

@@ -112,8 +112,8 @@ class RatesView(APIView):
                 "pair with amount",
                 {
                     "base": "USD",
-                    "requested_at": "2026-11-25T10:00:00+00:00",
-                    "requested_date": "2026-11-25",
+                    "requested_at": None,
+                    "requested_date": None,
                     "amount": "100",
                     "rates": [
                         {
@@ -167,8 +167,8 @@ class ConvertView(APIView):
                     "to": "JPY",
                     "amount": "250",
                     "converted": "38589",
-                    "requested_at": "2026-11-25T10:00:00+00:00",
-                    "requested_date": "2026-11-25",
+                    "requested_at": None,
+                    "requested_date": None,
                     "rate": "154.356",
                     "observed_at": "2026-11-25T06:00:00+00:00",
                     "rate_date": "2026-11-25",

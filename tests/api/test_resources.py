@@ -87,7 +87,7 @@ def test_only_staff_may_start_a_run(client, admin_client, sources, settings):
 
 def test_anonymous_clients_are_throttled_with_retry_after(client, store, settings):
     store("ecb", ("EUR", "USD", "1.0956", "2024-01-02T15:00"))
-    settings.KOEL_ANON_RATE = "2/minute"
+    settings.KOEL_ANON_RATE = "2/day"  # a day-long window: the test cannot straddle two
 
     statuses = [client.get(RATES, {"base": "EUR", "target": "USD"}).status_code for _ in range(3)]
     throttled = client.get(RATES, {"base": "EUR", "target": "USD"})
@@ -99,7 +99,7 @@ def test_anonymous_clients_are_throttled_with_retry_after(client, store, setting
 
 def test_an_api_key_lifts_the_limit_and_a_revoked_one_is_refused(client, store, settings):
     store("ecb", ("EUR", "USD", "1.0956", "2024-01-02T15:00"))
-    settings.KOEL_ANON_RATE = "1/minute"
+    settings.KOEL_ANON_RATE = "1/day"
     key, raw = ApiKey.issue("partner")
     headers = {"HTTP_X_API_KEY": raw}
 
@@ -128,3 +128,39 @@ def test_schema_documents_every_endpoint_with_errors(client):
     rates = paths["/api/v1/rates/"]["get"]
     assert {"200", "400", "404", "429"} <= set(rates["responses"])
     assert all(p.get("description") for p in rates["parameters"])
+
+
+def test_the_throttle_counts_concurrent_requests_exactly(settings):
+    """Twenty requests at once from one address under a limit of five: five get through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from rates.api.auth import AnonymousThrottle
+
+    settings.KOEL_ANON_RATE = "5/day"
+    address = f"198.51.100.{timezone.now().microsecond % 250}"
+
+    def attempt(_):
+        request = Request(APIRequestFactory().get("/api/v1/rates/", REMOTE_ADDR=address))
+        request.user = AnonymousUser()
+        return AnonymousThrottle().allow_request(request, None)
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        allowed = list(pool.map(attempt, range(20)))
+
+    assert allowed.count(True) == 5
+
+
+def test_a_client_cannot_choose_its_identity_with_x_forwarded_for(client, store, settings):
+    store("ecb", ("EUR", "USD", "1.0956", "2024-01-02T15:00"))
+    settings.KOEL_ANON_RATE = "1/day"
+
+    statuses = [
+        client.get(RATES, {"base": "EUR"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
+        for i in range(3)
+    ]
+
+    assert statuses == [200, 429, 429]
