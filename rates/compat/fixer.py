@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import UTC
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from rates.http_cache import Answer
@@ -34,7 +34,7 @@ from .readings import (
     Rates,
     currency_names,
     depends_on,
-    finish,
+    error_response,
     instant_for,
     known_codes,
     parse_code,
@@ -117,11 +117,7 @@ def endpoint(view: Callable) -> Callable:
             _require_key(request)
             return view(request, *args, **kwargs)
         except FixerError as error:
-            response = JsonResponse(error.body(), status=error.status)
-            response["Cache-Control"] = "no-store"
-            if error.status == 405:
-                response["Allow"] = "GET, HEAD"
-            return finish(response)
+            return error_response(error.body(), error.status)
 
     return wrapper
 

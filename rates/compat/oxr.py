@@ -33,7 +33,7 @@ from decimal import Decimal, localcontext
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -47,7 +47,7 @@ from .readings import (
     Rates,
     currency_names,
     depends_on,
-    finish,
+    error_response,
     instant_for,
     known_codes,
     number,
@@ -113,11 +113,7 @@ def endpoint(*, key_required: bool = True) -> Callable:
                     _require_key(request)
                 return view(request, *args, **kwargs)
             except OxrError as error:
-                response = JsonResponse(error.body(), status=error.status)
-                response["Cache-Control"] = "no-store"
-                if error.status == 405:
-                    response["Allow"] = "GET, HEAD"
-                return finish(response)
+                return error_response(error.body(), error.status)
 
         return wrapper
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
@@ -215,3 +215,12 @@ def finish(response: HttpResponse, *, vary: Iterable[str] = ()) -> HttpResponse:
     if vary:
         patch_vary_headers(response, list(vary))
     return response
+
+
+def error_response(body: dict, status: int) -> HttpResponse:
+    """An error in the layer's own body shape: never cached, a 405 says what is allowed."""
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    if status == 405:
+        response["Allow"] = "GET, HEAD"
+    return finish(response)
