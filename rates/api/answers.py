@@ -27,14 +27,20 @@ from rates.types import Quote, RatePath
 from .params import Moment
 
 
-def rates_answer(params: dict) -> dict:
+def rates_targets(params: dict) -> list[str]:
+    """The targets a rates request asks for: `target`, `symbols`, or every active currency."""
+    if "target" in params:
+        return [params["target"]]
+    if params.get("symbols"):
+        return params["symbols"]
+    active = Currency.objects.filter(active=True).exclude(code=params["base"])
+    return list(active.values_list("code", flat=True))
+
+
+def rates_answer(params: dict, wanted: list[str]) -> dict:
+    """The answer about `wanted` targets (see rates_targets)."""
     base, at = params["base"], params.get("at")
-    wanted = [params["target"]] if "target" in params else params.get("symbols")
-    require_known([base, *(wanted or [])])
-    if wanted is None:
-        wanted = list(
-            Currency.objects.filter(active=True).exclude(code=base).values_list("code", flat=True)
-        )
+    require_known([base, *wanted])
     if at is None:
         items = _latest_items(base, wanted, params.get("source"), params.get("expand"))
     else:

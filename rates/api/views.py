@@ -138,14 +138,11 @@ class RatesView(APIView):
     )
     def get(self, request: Request):
         params = _params(RatesParams, request)
-        codes = [params["base"], *([params["target"]] if "target" in params else [])]
-        codes += params.get("symbols") or []
-        if "target" not in params and not params.get("symbols"):
-            codes = [*codes, *Currency.objects.filter(active=True).values_list("code", flat=True)]
+        wanted = answers.rates_targets(params)
         return cached_answer(
             request,
-            lambda: _answer(answers.rates_answer(params)),
-            depends_on=_depends(*codes),
+            lambda: _answer(answers.rates_answer(params, wanted)),
+            depends_on=_depends(params["base"], *wanted),
         )
 
 

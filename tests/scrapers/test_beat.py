@@ -17,20 +17,9 @@ from rates.cache import versions_of
 from rates.loading import currencies_load, sources_load
 from rates.models import Currency, ExchangeRate, RunStatus, ScrapeRun, Source
 
+from .crawling import child_env
 from .replay import ReplayServer
-from .test_crawl import test_database_env
-
-UPDATED = 1795132951  # 2026-11-20 00:02:31 UTC
-
-
-def open_er_api(base: str, rates: dict[str, float]) -> tuple[int, bytes, str]:
-    body = {
-        "result": "success",
-        "time_last_update_unix": UPDATED,
-        "base_code": base,
-        "rates": {base: 1, **rates},
-    }
-    return 200, json.dumps(body).encode(), "application/json"
+from .test_manager import open_er_api
 
 
 def start(*args: str, env: dict) -> subprocess.Popen:
@@ -71,10 +60,10 @@ def test_beat_schedules_a_group_scrape_that_a_worker_runs_end_to_end(transaction
     )
     version_before = versions_of(["EUR"])
     routes = {
-        "/v6/latest/EUR": open_er_api("EUR", {"USD": 1.0842}),
-        "/v6/latest/USD": open_er_api("USD", {"EUR": 0.9223}),
+        "/v6/latest/EUR": open_er_api("EUR", {"USD": "1.0842"}),
+        "/v6/latest/USD": open_er_api("USD", {"EUR": "0.9223"}),
     }
-    env = test_database_env()
+    env = child_env()
     with ReplayServer(routes) as server:
         Source.objects.filter(code="open_er_api").update(base_url=server.url, politeness_delay=0)
         worker = start(

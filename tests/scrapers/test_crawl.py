@@ -9,20 +9,12 @@ from django.conf import settings
 from rates.loading import currencies_load, sources_load
 from rates.models import ExchangeRate, Source
 
-from .crawling import child_env, crawl
+from .crawling import crawl
 from .replay import ReplayServer, file_route
 
 ROOT = Path(settings.BASE_DIR)
 ECB_DAILY = Path(__file__).parent / "fixtures" / "ecb" / "eurofxref-daily.xml"
 ECB_PATH = "/stats/eurofxref/eurofxref-daily.xml"
-
-
-def test_database_env() -> dict:
-    """The environment of a child process that uses this test run's database."""
-    return child_env()
-
-
-test_database_env.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture
