@@ -139,6 +139,8 @@ KOEL_RATE_LOOKBACK_DAYS = env.int("KOEL_RATE_LOOKBACK_DAYS", default=14)
 # max-age clients and proxies are told.
 KOEL_API_CACHE_SECONDS = env.int("KOEL_API_CACHE_SECONDS", default=3600)
 KOEL_API_MAX_AGE = env.int("KOEL_API_MAX_AGE", default=60)
+# Replay cached answers in front of Django, one Redis round trip each (rates/replay.py).
+KOEL_REPLAY = env.bool("KOEL_REPLAY", default=True)
 # Blending (rates/blending.py): quotes within a pair's refresh window of the newest one count;
 # with three or more, those further than the outlier percentage from their median are excluded.
 KOEL_BLEND_WINDOW_HOURS = {

@@ -1,4 +1,8 @@
-"""WSGI entry point (granian or gunicorn: `koel.wsgi:application`)."""
+"""WSGI entry point (granian or gunicorn: `koel.wsgi:application`).
+
+Django's handler sits behind rates.replay.ReplayApp, which answers repeated cached reads from
+Redis before Django parses them (KOEL_REPLAY=0 turns it off).
+"""
 
 import os
 
@@ -7,3 +11,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koel.settings")
 
 application = get_wsgi_application()
+
+from rates.replay import ReplayApp  # noqa: E402  (needs the app registry set up above)
+
+application = ReplayApp(application)

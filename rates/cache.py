@@ -4,25 +4,57 @@ Every read answer depends on the stored rows of a few bases (the pair's two curr
 pivots). Each base has a version number in the cache; a write bumps the versions of the bases it
 touched once its transaction commits, and read keys embed the versions they depend on, so an
 answer cached before a write is never served after it (its key is simply not asked for again).
+
+Beside the per-base versions, a write also replaces one *generation* token: the replayed
+responses of rates.replay, which are checked before anything is parsed, depend on it alone. It is
+a random token rather than a counter so that a key evicted and re-created can never repeat an
+old value and revive answers stored under it.
 """
 
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
 
 _PREFIX = "rates:version:"
+GENERATION = "rates:generation"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The versions an answer is built under, read in one round trip."""
+
+    versions: str  # a cache-key fragment, e.g. 'EUR3.USD7'
+    generation: str  # '' until the first write
 
 
 def _key(code: str) -> str:
     return f"{_PREFIX}{code}"
 
 
+def raw_key(key: str) -> str:
+    """The Redis key django-redis uses for `key` (prefix and version applied)."""
+    return cache.client.make_key(key)
+
+
+def snapshot(codes: Iterable[str]) -> Snapshot:
+    """The current versions of these codes and the generation, atomically (one MGET)."""
+    codes = sorted(set(codes))
+    client = cache.client.get_client(write=False)
+    *found, generation = client.mget(
+        [raw_key(_key(code)) for code in codes] + [raw_key(GENERATION)]
+    )
+    versions = ".".join(
+        f"{code}{int(value or 0)}" for code, value in zip(codes, found, strict=True)
+    )
+    return Snapshot(versions, (generation or b"").decode())
+
+
 def versions_of(codes: Iterable[str]) -> str:
     """A fragment for a cache key: the current version of each code, e.g. 'EUR3.USD7'."""
-    codes = sorted(set(codes))
-    found = cache.get_many([_key(code) for code in codes])
-    return ".".join(f"{code}{found.get(_key(code), 0)}" for code in codes)
+    return snapshot(codes).versions
 
 
 def bump_on_commit(codes: Iterable[str]) -> None:
@@ -32,10 +64,11 @@ def bump_on_commit(codes: Iterable[str]) -> None:
 
 
 def _bump(codes: list[str]) -> None:
-    # One round trip for a whole scrape's bases. INCR creates a missing key at 1, without expiry,
-    # and django-redis stores integers as plain numbers, so cache.get_many reads them back.
+    # One round trip for a whole scrape's bases. INCR creates a missing key at 1, without expiry;
+    # the values are plain numbers, read back by snapshot().
     client = cache.client.get_client(write=True)
     with client.pipeline(transaction=False) as pipe:
         for code in codes:
-            pipe.incr(cache.client.make_key(_key(code)))
+            pipe.incr(raw_key(_key(code)))
+        pipe.set(raw_key(GENERATION), secrets.token_hex(8))
         pipe.execute()

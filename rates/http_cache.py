@@ -20,7 +20,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, quote_etag
 
-from .cache import versions_of
+from .cache import snapshot
+from .replay import mark_replayable
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,28 @@ def cached_answer(
     depends_on: Iterable[str],
     vary: Iterable[str] = (),
     encode: Callable[[object], bytes] | None = None,
+    replay: bool = True,
 ) -> HttpResponse:
     """The response for `request`, from the cache when an equal request was answered since
     the last write to the bases in `depends_on`; `vary` adds anything else the answer depends
-    on (e.g. the Accept header's choice)."""
+    on (e.g. the Accept header's choice). With `replay`, a 200 may also be stored whole and
+    replayed to equal requests before they reach Django (rates.replay): pass False when the
+    view checked something a replay would skip (a key in the query string)."""
     encode = encode or json_bytes
-    key = _key(request, depends_on, vary)
+    versions = snapshot(depends_on)
+    key = _key(request, versions.versions, vary)
     stored = cache.get(key)
     if stored is None:
         answer = build()
         body = answer.payload if isinstance(answer.payload, bytes) else encode(answer.payload)
         modified = http_date(answer.last_modified.timestamp()) if answer.last_modified else None
         stored = (answer.status, body, answer.content_type, modified)
-        if answer.cacheable and answer.status == 200:
-            cache.set(key, stored, timeout=settings.KOEL_API_CACHE_SECONDS)
-    status, body, content_type, modified = stored
-    return _response(request, status, body, content_type, modified)
+        if not (answer.cacheable and answer.status == 200):
+            return _response(request, *stored)
+        cache.set(key, stored, timeout=settings.KOEL_API_CACHE_SECONDS)
+    if replay:
+        mark_replayable(request, versions.generation)
+    return _response(request, *stored)
 
 
 def json_bytes(payload: object) -> bytes:
@@ -70,11 +77,11 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _key(request: HttpRequest, depends_on: Iterable[str], vary: Iterable[str]) -> str:
+def _key(request: HttpRequest, versions: str, vary: Iterable[str]) -> str:
     query = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET)
     raw = repr((request.path, query, tuple(vary)))
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"answer:{digest}:{versions_of(depends_on)}"
+    return f"answer:{digest}:{versions}"
 
 
 def _response(request, status, body, content_type, modified) -> HttpResponse:

@@ -5,8 +5,6 @@ Anonymous clients are throttled per IP address (KOEL_ANON_RATE). A key issued in
 limit; an unknown or revoked key is a 401, not a silent fall-back to anonymous.
 """
 
-import time
-
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -16,6 +14,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import AnonRateThrottle
 
 from rates.models import ApiKey
+from rates.throttle import COUNTED, anonymous_window, count
 
 
 class KeyHolder:
@@ -54,14 +53,10 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 
 class AnonymousThrottle(AnonRateThrottle):
-    """Throttles requests without a key (or a logged-in session) per client address.
-
-    A fixed window counted with Redis INCR: atomic (concurrent requests cannot slip past the
-    limit as with DRF's read-modify-write history list) and one round trip per request.
-    """
+    """Throttles requests without a key (or a logged-in session) per client address, with the
+    fixed window of rates.throttle (atomic, one round trip per request)."""
 
     scope = "anonymous"
-    cache = cache  # django-redis: INCR and EXPIRE in one pipeline
 
     def get_rate(self) -> str:
         return settings.KOEL_ANON_RATE  # read per request, so a settings change applies
@@ -69,18 +64,12 @@ class AnonymousThrottle(AnonRateThrottle):
     def allow_request(self, request, view) -> bool:
         if request.user and request.user.is_authenticated:
             return True
-        if self.rate is None:
+        window = anonymous_window(self.get_ident(request))
+        if window is None:
             return True
-        window = int(self.duration)
-        now = int(time.time())
-        start = now - now % window
-        key = self.cache.client.make_key(f"throttle:{self.get_ident(request)}:{start}")
-        with self.cache.client.get_client(write=True).pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window + 1)
-            count, _ = pipe.execute()
-        self._retry_after = start + window - now
-        return count <= self.num_requests
+        request.META[COUNTED] = True  # a replay of this answer counts too (rates.replay)
+        self._retry_after = window.retry_after
+        return count(cache.client.get_client(write=True), window) <= window.limit
 
     def wait(self) -> float:
         return max(1, self._retry_after)

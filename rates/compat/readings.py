@@ -202,9 +202,9 @@ def serve(
     vary: Iterable[str] = (),
 ) -> HttpResponse:
     """A cached, conditional (ETag / If-None-Match) answer; see rates.http_cache."""
-    response = cached_answer(
-        request, build, depends_on=depends_on, encode=pretty_json if pretty else json_bytes
-    )
+    # Never replayed (rates.replay): these layers check a key from the query string first.
+    encode = pretty_json if pretty else json_bytes
+    response = cached_answer(request, build, depends_on=depends_on, encode=encode, replay=False)
     return finish(response, vary=vary)
 
 
