@@ -5,7 +5,10 @@ pivots). Each base has a version number in the cache; a write bumps the versions
 touched once its transaction commits, and read keys embed the versions they depend on, so an
 answer cached before a write is never served after it (its key is simply not asked for again).
 
-Beside the per-base versions, a write also replaces one *generation* token: the replayed
+Currencies and sources shape every answer (active targets, minor units, refresh windows, which
+sources count), so an edit of either bumps one *catalog* version that every key includes.
+
+Beside the versions, every write also replaces one *generation* token: the replayed
 responses of rates.replay, which are checked before anything is parsed, depend on it alone. It is
 a random token rather than a counter so that a key evicted and re-created can never repeat an
 old value and revive answers stored under it.
@@ -19,6 +22,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 _PREFIX = "rates:version:"
+CATALOG = "rates:catalog"
 GENERATION = "rates:generation"
 
 
@@ -26,7 +30,7 @@ GENERATION = "rates:generation"
 class Snapshot:
     """The versions an answer is built under, read in one round trip."""
 
-    versions: str  # a cache-key fragment, e.g. 'EUR3.USD7'
+    versions: str  # a cache-key fragment, e.g. 'EUR3.USD7.c2'
     generation: str  # '' until the first write
 
 
@@ -43,17 +47,16 @@ def snapshot(codes: Iterable[str]) -> Snapshot:
     """The current versions of these codes and the generation, atomically (one MGET)."""
     codes = sorted(set(codes))
     client = cache.client.get_client(write=False)
-    *found, generation = client.mget(
-        [raw_key(_key(code)) for code in codes] + [raw_key(GENERATION)]
-    )
-    versions = ".".join(
-        f"{code}{int(value or 0)}" for code, value in zip(codes, found, strict=True)
-    )
-    return Snapshot(versions, (generation or b"").decode())
+    keys = [raw_key(_key(code)) for code in codes] + [raw_key(CATALOG), raw_key(GENERATION)]
+    *found, catalog, generation = client.mget(keys)
+    versions = [f"{code}{int(value or 0)}" for code, value in zip(codes, found, strict=True)]
+    versions.append(f"c{int(catalog or 0)}")
+    return Snapshot(".".join(versions), (generation or b"").decode())
 
 
 def versions_of(codes: Iterable[str]) -> str:
-    """A fragment for a cache key: the current version of each code, e.g. 'EUR3.USD7'."""
+    """A fragment for a cache key: the current version of each code and of the catalog, e.g.
+    'EUR3.USD7.c2'."""
     return snapshot(codes).versions
 
 
@@ -63,12 +66,19 @@ def bump_on_commit(codes: Iterable[str]) -> None:
     transaction.on_commit(lambda: _bump(codes))
 
 
-def _bump(codes: list[str]) -> None:
+def bump_catalog_on_commit() -> None:
+    """Invalidate every cached read, once the write commits: currencies or sources changed."""
+    transaction.on_commit(lambda: _bump([], catalog=True))
+
+
+def _bump(codes: list[str], *, catalog: bool = False) -> None:
     # One round trip for a whole scrape's bases. INCR creates a missing key at 1, without expiry;
     # the values are plain numbers, read back by snapshot().
     client = cache.client.get_client(write=True)
     with client.pipeline(transaction=False) as pipe:
         for code in codes:
             pipe.incr(raw_key(_key(code)))
+        if catalog:
+            pipe.incr(raw_key(CATALOG))
         pipe.set(raw_key(GENERATION), secrets.token_hex(8))
         pipe.execute()

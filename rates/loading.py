@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from .cache import bump_catalog_on_commit
 from .currency_data import currency_infos
 from .models import Currency, Source
 
@@ -41,6 +42,8 @@ def currencies_load() -> LoadResult:
     Currency.objects.bulk_create(created)
     fields = [f for f in values if f != "code"]
     Currency.objects.bulk_update(updated, fields)
+    if created or updated:
+        bump_catalog_on_commit()
     return LoadResult(created=len(created), updated=len(updated), kept=kept)
 
 
@@ -69,6 +72,8 @@ def sources_load(*, path: Path = SOURCES_FILE) -> LoadResult:
             changed.append(current)
     Source.objects.bulk_create(missing)
     Source.objects.bulk_update(changed, SPIDER_FACTS)
+    if missing or changed:
+        bump_catalog_on_commit()
     return LoadResult(
         created=len(missing), updated=len(changed), kept=len(entries) - len(missing) - len(changed)
     )

@@ -64,10 +64,11 @@ class AnonymousThrottle(AnonRateThrottle):
     def allow_request(self, request, view) -> bool:
         if request.user and request.user.is_authenticated:
             return True
+        # A replay of this answer is throttled too (rates.replay), under the rate then in force.
+        request.META[COUNTED] = True
         window = anonymous_window(self.get_ident(request))
         if window is None:
             return True
-        request.META[COUNTED] = True  # a replay of this answer counts too (rates.replay)
         self._retry_after = window.retry_after
         return count(cache.client.get_client(write=True), window) <= window.limit
 
