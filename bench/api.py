@@ -4,10 +4,11 @@ What is measured, in one run on this machine:
 
 * the server: granian started exactly as in production (`koel.stack.processes()["web"]`, the
   command docker/entrypoint.sh runs: WSGI interface, WEB_WORKERS=2 workers, WEB_BACKPRESSURE=16,
-  hence 8 Python threads per worker) with DEBUG=0, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,localhost
-  and production's HTTPS settings behind a TLS proxy (KOEL_TRUST_X_FORWARDED_PROTO=1, every
-  request says X-Forwarded-Proto: https). Its settings module is bench/api_settings.py:
-  koel.settings with the URLconf bench/api_urls.py, which is koel.urls plus `/bench/bare`;
+  WEB_THREADS=2 Python threads per worker; koel.wsgi replays cached answers before Django) with
+  DEBUG=0, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,localhost and production's HTTPS settings
+  behind a TLS proxy (KOEL_TRUST_X_FORWARDED_PROTO=1, every request says X-Forwarded-Proto:
+  https). Its settings module is bench/api_settings.py: koel.settings with the URLconf
+  bench/api_urls.py, which is koel.urls plus `/bench/bare`;
 * the load: wrk, 2 threads and 32 connections, 15 s per URL, driven by bench/api.lua;
 * Koel's endpoints, each cached (the same URL every time: the answer comes from Redis after the
   first request) and uncached (one parameter different on every request, so every request
@@ -550,7 +551,7 @@ STAGE_ROWS = [  # label, what, indent
     ("outside", "outside DRF: middleware, URLs, signals, plain views", 1),
     ("DRF dispatch", "DRF dispatch (the view)", 1),
     ("DRF initial", "auth, negotiation, throttle", 2),
-    ("throttle", "throttle: Redis GET + SET of the history", 3),
+    ("throttle", "throttle: Redis INCR of the client's window", 3),
     ("params", "parameter validation (serializer)", 2),
     ("cached_answer", "cached_answer", 2),
     ("key", "cache key: versions MGET", 3),
@@ -563,14 +564,19 @@ STAGE_ROWS = [  # label, what, indent
 
 
 def profile(endpoints: list[Target], seconds: float, first: date, windows: int) -> None:
-    """Each endpoint through Django's WSGI handler in this process: ms per request, then again
-    with timers around the stages of a request (see STAGE_ROWS)."""
+    """Each endpoint in this process: ms per request through koel.wsgi's stack (replay in
+    front of Django) and through Django's WSGI handler alone, then Django's again with timers
+    around the stages of a request (see STAGE_ROWS)."""
     from django.core.handlers.wsgi import WSGIHandler
 
+    from rates.replay import ReplayApp
+
     app = WSGIHandler()
+    replayed = ReplayApp(app)
+    replays: list[tuple[float, float]] = []
     counter = [10**9]  # varied URLs never seen by the HTTP runs
 
-    def call(target: Target) -> str:
+    def call(target: Target, handler=app) -> str:
         counter[0] += 1
         n = counter[0]
         path, _, query = ("/" + target.url.split("://", 1)[1].split("/", 1)[1]).partition("?")
@@ -601,13 +607,13 @@ def profile(endpoints: list[Target], seconds: float, first: date, windows: int) 
             c = n % target.clients
             environ["HTTP_X_FORWARDED_FOR"] = f"10.{c // 65536 % 256}.{c // 256 % 256}.{c % 256}"
         status = []
-        b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+        b"".join(handler(environ, lambda s, h, e=None: status.append(s)))
         return status[0]
 
-    def loop(target: Target, budget: float) -> tuple[int, float, float]:
+    def loop(target: Target, budget: float, handler=app) -> tuple[int, float, float]:
         done, started, cpu = 0, time.perf_counter(), time.process_time()
         while time.perf_counter() - started < budget:
-            status = call(target)
+            status = call(target, handler)
             if not status.startswith("200"):
                 sys.exit(f"{target.name}: {status} in-process")
             done += 1
@@ -617,6 +623,9 @@ def profile(endpoints: list[Target], seconds: float, first: date, windows: int) 
     shares: list[dict[str, float]] = []
     for target in endpoints:
         loop(target, min(1.0, seconds / 4))  # warm: connections, the cached answer
+        loop(target, min(0.5, seconds / 8), replayed)  # warm: the stored response
+        r, replay_elapsed, replay_cpu = loop(target, seconds / 4, replayed)
+        replays.append((replay_elapsed / r * 1e3, replay_cpu / r * 1e3))
         n, elapsed, cpu = loop(target, seconds / 2)
         stages = instrument()
         try:
@@ -634,9 +643,22 @@ def profile(endpoints: list[Target], seconds: float, first: date, windows: int) 
 
     width = 11
     print()
-    print(f"in-process, through Django's WSGI handler (no HTTP), ~{seconds:g} s per endpoint:")
+    print(
+        f"in-process (no HTTP): koel.wsgi's stack, then Django's handler alone, "
+        f"~{seconds:g} s per endpoint:"
+    )
     print(f"{'ms per request':<52}" + "".join(f"{t.short:>{width}}" for t in endpoints))
-    print(f"{'uninstrumented':<52}" + "".join(f"{p:>{width}.3f}" for p, _, _, _ in measured))
+    print(
+        f"{'koel.wsgi (replay in front: hits skip Django)':<52}"
+        + "".join(f"{p:>{width}.3f}" for p, _ in replays)
+    )
+    print(
+        f"{'  of which CPU (this process)':<52}" + "".join(f"{c:>{width}.3f}" for _, c in replays)
+    )
+    print(
+        f"{'Django alone (a miss, or what replay cannot serve)':<52}"
+        + "".join(f"{p:>{width}.3f}" for p, _, _, _ in measured)
+    )
     print(
         f"{'  of which CPU (this process)':<52}"
         + "".join(f"{c:>{width}.3f}" for _, c, _, _ in measured)

@@ -23,6 +23,7 @@ case "${1:-web}" in
         esac
         exec granian --interface wsgi --host 0.0.0.0 --port 8000 \
             --workers "${WEB_WORKERS:-2}" --backpressure "${WEB_BACKPRESSURE:-16}" \
+            --blocking-threads "${WEB_THREADS:-2}" \
             koel.wsgi:application
         ;;
     migrate)

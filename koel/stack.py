@@ -119,6 +119,10 @@ def processes(env: dict) -> dict[str, list[str]]:
             # than PostgreSQL allows (see docs/benchmarks.md).
             "--backpressure",
             env.get("WEB_BACKPRESSURE", "16"),
+            # Python threads per worker: two keep a core busy while one waits on Redis or the
+            # database, without the GIL convoys (and the long tail) of more (docs/benchmarks.md).
+            "--blocking-threads",
+            env.get("WEB_THREADS", "2"),
             "koel.wsgi:application",
         ],
         "worker": [

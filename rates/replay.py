@@ -37,9 +37,13 @@ logger = logging.getLogger(__name__)
 # Set in the WSGI environ by cached_answer: the generation the answer was built under.
 REPLAYABLE = "koel.replay.generation"
 
-# Request headers a stored response may depend on; each is part of the key. (Cookies only
-# matter through the session, and requests with one are not replayed.)
-KEYED_HEADERS = (
+# What of the request a stored response may depend on, besides its path and query string; each
+# is part of the key. (Cookies only matter through the session, and requests with one are not
+# replayed.) The server's own name and scheme stand in for Host when a client sends none.
+KEYED_ENVIRON = (
+    "wsgi.url_scheme",
+    "SERVER_NAME",
+    "SERVER_PORT",
     "HTTP_HOST",
     "HTTP_ORIGIN",
     "HTTP_ACCEPT",
@@ -224,7 +228,7 @@ def _entry_key(environ: dict) -> str:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
     ]
-    parts += [environ.get(name, "") for name in KEYED_HEADERS]
+    parts += [str(environ.get(name, "")) for name in KEYED_ENVIRON]
     digest = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:40]
     return f"replay:{digest}"
 
