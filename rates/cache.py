@@ -46,9 +46,9 @@ def raw_key(key: str) -> str:
 def snapshot(codes: Iterable[str]) -> Snapshot:
     """The current versions of these codes and the generation, atomically (one MGET)."""
     codes = sorted(set(codes))
-    client = cache.client.get_client(write=False)
-    keys = [raw_key(_key(code)) for code in codes] + [raw_key(CATALOG), raw_key(GENERATION)]
-    *found, catalog, generation = client.mget(keys)
+    backend = cache.client  # resolved once, not per key: a whole base's answer reads ~160
+    keys = [backend.make_key(key) for key in [*map(_key, codes), CATALOG, GENERATION]]
+    *found, catalog, generation = backend.get_client(write=False).mget(keys)
     versions = [f"{code}{int(value or 0)}" for code, value in zip(codes, found, strict=True)]
     versions.append(f"c{int(catalog or 0)}")
     return Snapshot(".".join(versions), (generation or b"").decode())
@@ -74,11 +74,11 @@ def bump_catalog_on_commit() -> None:
 def _bump(codes: list[str], *, catalog: bool = False) -> None:
     # One round trip for a whole scrape's bases. INCR creates a missing key at 1, without expiry;
     # the values are plain numbers, read back by snapshot().
-    client = cache.client.get_client(write=True)
-    with client.pipeline(transaction=False) as pipe:
+    backend = cache.client
+    with backend.get_client(write=True).pipeline(transaction=False) as pipe:
         for code in codes:
-            pipe.incr(raw_key(_key(code)))
+            pipe.incr(backend.make_key(_key(code)))
         if catalog:
-            pipe.incr(raw_key(CATALOG))
-        pipe.set(raw_key(GENERATION), secrets.token_hex(8))
+            pipe.incr(backend.make_key(CATALOG))
+        pipe.set(backend.make_key(GENERATION), secrets.token_hex(8))
         pipe.execute()

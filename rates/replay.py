@@ -124,7 +124,7 @@ class ReplayApp:
             found = self._lookup(
                 client.get_client(write=True).connection_pool,
                 [*keys, window.key if window else ""],
-                window.seconds + 1 if window else 0,
+                window.expiry if window else 0,
             )
         except (redis.RedisError, OSError):
             logger.warning("replay lookup failed; Django answers", exc_info=True)

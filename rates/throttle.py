@@ -27,6 +27,11 @@ class Window:
     seconds: int
     retry_after: int  # seconds until the window ends
 
+    @property
+    def expiry(self) -> int:
+        """Seconds the counter is kept: the window and a second's slack for clock edges."""
+        return self.seconds + 1
+
 
 def anonymous_window(
     ident: str, now: float | None = None, make_key: Callable[[str], str] = raw_key
@@ -47,6 +52,6 @@ def count(client, window: Window) -> int:
     """Count one request in `window`; the number of requests in it so far."""
     with client.pipeline(transaction=False) as pipe:
         pipe.incr(window.key)
-        pipe.expire(window.key, window.seconds + 1)
+        pipe.expire(window.key, window.expiry)
         counted, _ = pipe.execute()
     return counted
