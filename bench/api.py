@@ -523,10 +523,10 @@ def instrument() -> Stages:
 
     import rates.api.answers
     import rates.api.views
-    import rates.http_cache
+    import rates.http.caching
 
     stages = Stages()
-    cached_answer = rates.http_cache.cached_answer
+    cached_answer = rates.http.caching.cached_answer
     for module in [m for name, m in sys.modules.items() if name.startswith("rates.")]:
         if getattr(module, "cached_answer", None) is cached_answer:
             stages.wrap(module, "cached_answer", "cached_answer")
@@ -535,9 +535,9 @@ def instrument() -> Stages:
     stages.wrap(APIView, "initial", "DRF initial")
     stages.wrap(APIView, "check_throttles", "throttle")
     stages.wrap(rates.api.views, "_params", "params")
-    stages.wrap(rates.http_cache, "_key", "key")
-    stages.wrap(rates.http_cache, "json_bytes", "encode")
-    stages.wrap(rates.http_cache, "_response", "response")
+    stages.wrap(rates.http.caching, "_key", "key")
+    stages.wrap(rates.http.caching, "json_bytes", "encode")
+    stages.wrap(rates.http.caching, "_response", "response")
     for name in ("rates_answer", "history_answer"):
         stages.wrap(rates.api.answers, name, "build")
     stages.wrap(redis.client.Redis, "execute_command", "redis")
@@ -569,7 +569,7 @@ def profile(endpoints: list[Target], seconds: float, first: date, windows: int) 
     around the stages of a request (see STAGE_ROWS)."""
     from django.core.handlers.wsgi import WSGIHandler
 
-    from rates.replay import ReplayApp
+    from rates.http.replay import ReplayApp
 
     app = WSGIHandler()
     replayed = ReplayApp(app)

@@ -2,7 +2,8 @@
 
 What is measured, in one run against the database in DATABASE_URL:
 
-* `rates.services.rates_upsert(source=..., rows=[RateRow, ...])`, the only way rates enter Koel
+* `rates.ingest.services.rates_upsert(source=..., rows=[RateRow, ...])`, the only way rates
+  enter Koel
   (validation, COPY into the partitioned table or, when keys may collide, into a staging table
   merged with INSERT .. ON CONFLICT, then the merge into rates_latestrates), for one full scrape
   (155 x 154 = 23,870 rows) and for a large import (23,870 pairs x 42 timestamps = 1,002,540
@@ -53,9 +54,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import Error, connection, transaction  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
-from rates import ingest, services  # noqa: E402
+from rates.ingest import bulk as ingest  # noqa: E402
+from rates.ingest import services  # noqa: E402
+from rates.ingest.partitions import partitions_ensure  # noqa: E402
 from rates.models import Currency, Source  # noqa: E402
-from rates.partitioning import months_between, partition_name, partitions_ensure  # noqa: E402
+from rates.table import months_between, partition_name  # noqa: E402
 from rates.types import RateRow  # noqa: E402
 
 SOURCE = "bench-ingest"

@@ -55,15 +55,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import Error, connection, transaction  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
-from rates.history import rate_history  # noqa: E402
+from rates.ingest.partitions import partitions_ensure  # noqa: E402
 from rates.models import Currency, Source  # noqa: E402
-from rates.partitioning import (  # noqa: E402
-    existing_partitions,
-    month_start,
-    months_between,
-    partitions_ensure,
-)
-from rates.selectors import rate_get, rates_for_base  # noqa: E402
+from rates.reads.history import rate_history  # noqa: E402
+from rates.reads.selectors import rate_get, rates_for_base  # noqa: E402
+from rates.table import existing_partitions, month_start, months_between  # noqa: E402
 from rates.types import Interval  # noqa: E402
 
 SOURCE = "bench"

@@ -34,10 +34,10 @@ Measured, each `--repeats` times (median reported), in rounds so drift hits all 
 * baselines in the same run: the process floor (`manage.py crawl --help`: interpreter, Django
   and Scrapy imports, system checks); a plain http.client loop over the same 156 pages, without
   Scrapy, in its own process (1 and 8 workers, one keep-alive connection each); the write path
-  alone, in this process, on the same rows: `rates.services.rates_upsert` and `rates_accept` (the
-  quarantine check + upsert the crawl's storage pipeline calls). The crawl's wall is then shown
-  against "fetch + parse + store" built from these, and its CPU split into process floor, parse,
-  store and the rest (Scrapy's engine and per-item path);
+  alone, in this process, on the same rows: `rates.ingest.services.rates_upsert` and
+  `rates_accept` (the quarantine check + upsert the crawl's storage pipeline calls). The
+  crawl's wall is then shown against "fetch + parse + store" built from these, and its CPU split
+  into process floor, parse, store and the rest (Scrapy's engine and per-item path);
 * unless --no-profile, one extra crawl (N = 8) under cProfile: the share of its main thread's
   time in imports, the item path (and in it log records, signals, Koel's pipelines), parsing and
   the stats dump (the storage runs in asgiref's worker thread and is not in it). cProfile slows
@@ -99,8 +99,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
-from rates.acceptance import rates_accept  # noqa: E402
 from rates.cache import bump_on_commit  # noqa: E402
+from rates.ingest.acceptance import rates_accept  # noqa: E402
+from rates.ingest.services import rates_upsert  # noqa: E402
 from rates.models import (  # noqa: E402
     Currency,
     LatestRates,
@@ -108,8 +109,7 @@ from rates.models import (  # noqa: E402
     ScrapeRun,
     Source,
 )
-from rates.partitioning import partition_name  # noqa: E402
-from rates.services import rates_upsert  # noqa: E402
+from rates.table import partition_name  # noqa: E402
 from scrapers import manager  # noqa: E402
 from scrapers.spiders.floatrates import parse_floatrates_json  # noqa: E402
 from scrapers.spiders.open_er_api import parse_open_er_api  # noqa: E402

@@ -83,7 +83,7 @@ DATABASES["default"]["ENGINE"] = "psqlextra.backend"  # partitioned tables (djan
 # Persistent connections: a new connection per request costs more than the query itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-PSQLEXTRA_PARTITIONING_MANAGER = "rates.partitioning.manager"
+PSQLEXTRA_PARTITIONING_MANAGER = "rates.ingest.partitions.manager"
 # Koel uses no hstore column, and the embedded PostgreSQL ships no contrib extensions.
 POSTGRES_EXTRA_AUTO_EXTENSION_SET_UP = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -139,9 +139,9 @@ KOEL_RATE_LOOKBACK_DAYS = env.int("KOEL_RATE_LOOKBACK_DAYS", default=14)
 # max-age clients and proxies are told.
 KOEL_API_CACHE_SECONDS = env.int("KOEL_API_CACHE_SECONDS", default=3600)
 KOEL_API_MAX_AGE = env.int("KOEL_API_MAX_AGE", default=60)
-# Replay cached answers in front of Django, one Redis round trip each (rates/replay.py).
+# Replay cached answers in front of Django, one Redis round trip each (rates/http/replay.py).
 KOEL_REPLAY = env.bool("KOEL_REPLAY", default=True)
-# Blending (rates/blending.py): quotes within a pair's refresh window of the newest one count;
+# Blending (rates/reads/blending.py): quotes within a pair's refresh window of the newest one count;
 # with three or more, those further than the outlier percentage from their median are excluded.
 KOEL_BLEND_WINDOW_HOURS = {
     "primary": env.int("KOEL_BLEND_WINDOW_PRIMARY_HOURS", default=6),

@@ -1,6 +1,6 @@
 """WSGI entry point (granian or gunicorn: `koel.wsgi:application`).
 
-Django's handler sits behind rates.replay.ReplayApp, which answers repeated cached reads from
+Django's handler sits behind rates.http.replay.ReplayApp, which answers repeated cached reads from
 Redis before Django parses them (KOEL_REPLAY=0 turns it off).
 """
 
@@ -12,6 +12,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koel.settings")
 
 application = get_wsgi_application()
 
-from rates.replay import ReplayApp  # noqa: E402  (needs the app registry set up above)
+from rates.http.replay import ReplayApp  # noqa: E402  (needs the app registry set up above)
 
 application = ReplayApp(application)

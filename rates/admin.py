@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-from celery import current_app
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import models
@@ -10,9 +9,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from .acceptance import quarantine_approve, quarantine_reject
-from .health import circuit_state, source_availability
-from .models import (
+from rates.ingest.acceptance import quarantine_approve, quarantine_reject
+from rates.models import (
     ApiKey,
     Currency,
     ExchangeRateRecord,
@@ -22,7 +20,9 @@ from .models import (
     ScrapeRun,
     Source,
 )
-from .partitioning import MONTH, month_start
+from rates.runs.health import circuit_state, source_availability
+from rates.runs.scraping import Scope, scrape_enqueue
+from rates.table import MONTH, month_start
 
 
 @admin.register(Currency)
@@ -114,8 +114,7 @@ class SourceAdmin(admin.ModelAdmin):
                     request, f"Source {source.code}: not scraped ({reason}).", "warning"
                 )
                 continue
-            # By name: the scrapers app depends on this one, not the other way round.
-            current_app.send_task("scrapers.tasks.scrape_source", args=[source.code, "admin"])
+            scrape_enqueue(scope=Scope.SOURCE, target=source.code, trigger="admin")
             self.message_user(request, f"Source {source.code}: scrape queued; see Scrape runs.")
 
     @admin.action(description="Reset the circuit breaker", permissions=["change"])

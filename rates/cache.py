@@ -9,8 +9,8 @@ Currencies and sources shape every answer (active targets, minor units, refresh 
 sources count), so an edit of either bumps one *catalog* version that every key includes.
 
 Beside the versions, every write also replaces one *generation* token: the replayed
-responses of rates.replay, which are checked before anything is parsed, depend on it alone. It is
-a random token rather than a counter so that a key evicted and re-created can never repeat an
+responses of rates.http.replay, which are checked before anything is parsed, depend on it alone.
+It is a random token rather than a counter so that a key evicted and re-created can never repeat an
 old value and revive answers stored under it.
 """
 

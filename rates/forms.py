@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django import forms
 
-from .models import Currency
+from rates.models import Currency
 
 
 def _currency_choices() -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from django.db import models
 from psqlextra.models import PostgresPartitionedModel
 from psqlextra.types import PostgresPartitioningMethod
 
-from .fields import ExactDecimalField
+from rates.fields import ExactDecimalField
 
 
 class CurrencyGroup(models.TextChoices):
@@ -127,8 +127,8 @@ class Source(models.Model):
 class ExchangeRate(PostgresPartitionedModel):
     """One observation: 1 `base` = `rate` `target` at `observed_at`, as reported by `source`.
 
-    Monthly RANGE partitions on observed_at (rates/partitioning.py). The primary key is the natural
-    key; PostgreSQL requires the partition key in it, and its column order (base, target,
+    Monthly RANGE partitions on observed_at (rates/ingest/partitions.py). The primary key is the
+    natural key; PostgreSQL requires the partition key in it, and its column order (base, target,
     observed_at, source) makes the one index serve both "latest for a pair" and "range for a pair".
     """
 
@@ -168,8 +168,8 @@ class LatestRates(models.Model):
     with the rate as a decimal string (exact) and observed_at in ISO 8601 with its offset. A full
     scrape updates 155 rows here rather than 23,870 per-pair rows (which cost more than the
     scrape's own COPY), and a "latest" read is one index lookup per base instead of a probe into
-    every partition (the DEFAULT partition defeats ordered appends). Written by rates.services
-    only.
+    every partition (the DEFAULT partition defeats ordered appends). Written by
+    rates.ingest.services only.
     """
 
     base = models.ForeignKey(

@@ -1,12 +1,12 @@
 """Cache invalidation when currencies or sources change through the ORM (the admin's forms,
-list edits and deletes). Bulk loads (rates.loading) bump the catalog themselves; health counters
-are written with queryset.update() and send no signal, as they change no answer."""
+list edits and deletes). Bulk loads (rates.ingest.loading) bump the catalog themselves; health
+counters are written with queryset.update() and send no signal, as they change no answer."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .cache import bump_catalog_on_commit
-from .models import Currency, Source
+from rates.cache import bump_catalog_on_commit
+from rates.models import Currency, Source
 
 
 @receiver([post_save, post_delete], sender=Currency)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
-from .partitioning import partitions_maintain
+from rates.ingest.partitions import partitions_maintain
 
 logger = get_task_logger(__name__)
 

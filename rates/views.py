@@ -2,9 +2,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from .exceptions import KoelError
-from .forms import ConverterForm
-from .selectors import conversion_get
+from rates.exceptions import KoelError
+from rates.forms import ConverterForm
+from rates.reads.selectors import conversion_get
 
 
 def converter(request: HttpRequest) -> HttpResponse:

@@ -10,8 +10,8 @@ For the bases of a run (a currency group, one base, or what one source quotes):
    rates this run stored, and stored with the derived flag under the source "koel".
 
 Every crawl runs in a fresh process (`manage.py crawl … --report`) with a time limit; every rate
-passes the quarantine (rates.acceptance) before it is published. Source health and the circuit
-breaker are updated after every attempt; the run row shows progress as it goes.
+passes the quarantine (rates.ingest.acceptance) before it is published. Source health and the
+circuit breaker are updated after every attempt; the run row shows progress as it goes.
 """
 
 import json
@@ -28,12 +28,12 @@ from django.conf import settings
 from django.db import connection
 from scrapy.spiderloader import SpiderLoader
 
-from rates.health import source_attempt_record, source_availability
+from rates.ingest.services import rates_upsert
 from rates.models import Currency, ScrapeRun, Source, SourceKind
-from rates.resolution import resolve
-from rates.runs import run_attempt, run_finish, run_progress, run_start
-from rates.selectors import latest_observations, pivots
-from rates.services import rates_upsert
+from rates.reads.resolution import resolve
+from rates.reads.selectors import latest_observations, pivots
+from rates.runs.health import source_attempt_record, source_availability
+from rates.runs.services import run_attempt, run_finish, run_progress, run_start
 from rates.types import RatePath, RateRow
 
 from .management.commands.crawl import scrapy_settings

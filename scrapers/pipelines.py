@@ -6,8 +6,8 @@ from asgiref.sync import sync_to_async
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from rates.acceptance import rates_accept
-from rates.selectors import currency_codes
+from rates.ingest.acceptance import rates_accept
+from rates.reads.selectors import currency_codes
 from rates.types import RateRow
 
 from .items import RateItem

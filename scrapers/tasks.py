@@ -8,7 +8,7 @@ from django.core.cache import cache
 from redis.exceptions import LockError
 
 from rates.models import RunStatus
-from rates.runs import run_skip
+from rates.runs.services import run_skip
 
 from .manager import Scope, scrape
 

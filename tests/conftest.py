@@ -7,10 +7,10 @@ import pytest
 from django.core.cache import cache
 
 from koel.celery import app as celery_app
-from rates import partitioning
-from rates.loading import currencies_load, sources_load
+from rates.ingest import partitions as partitioning
+from rates.ingest.loading import currencies_load, sources_load
+from rates.ingest.services import rates_upsert
 from rates.models import Source
-from rates.services import rates_upsert
 from rates.types import RateRow
 
 

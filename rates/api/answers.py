@@ -1,6 +1,6 @@
 """What each read endpoint answers, as plain data (the views add caching and HTTP).
 
-Latest rates are blended (rates.blending) where sources quote the pair; what no source quotes
+Latest rates are blended (rates.reads.blending) where sources quote the pair; what no source quotes
 is answered through the selectors (inverse, then cross via a pivot). Rates at an instant come
 from the selectors directly. Decimals are strings: a rate is exactly what was stored.
 """
@@ -10,12 +10,12 @@ import io
 from datetime import UTC
 from decimal import Decimal, localcontext
 
-from rates.blending import Blend, latest_for_base
 from rates.exceptions import RateNotFound
-from rates.history import rate_history
 from rates.models import Currency
-from rates.resolution import DERIVED, invert
-from rates.selectors import (
+from rates.reads.blending import Blend, latest_for_base
+from rates.reads.history import rate_history
+from rates.reads.resolution import DERIVED, invert
+from rates.reads.selectors import (
     ARITHMETIC,
     rate_get,
     rates_for_base,

@@ -13,8 +13,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import AnonRateThrottle
 
+from rates.http.throttle import COUNTED, anonymous_window, count
 from rates.models import ApiKey
-from rates.throttle import COUNTED, anonymous_window, count
 
 
 class KeyHolder:
@@ -54,7 +54,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 class AnonymousThrottle(AnonRateThrottle):
     """Throttles requests without a key (or a logged-in session) per client address, with the
-    fixed window of rates.throttle (atomic, one round trip per request)."""
+    fixed window of rates.http.throttle (atomic, one round trip per request)."""
 
     scope = "anonymous"
 
@@ -64,7 +64,8 @@ class AnonymousThrottle(AnonRateThrottle):
     def allow_request(self, request, view) -> bool:
         if request.user and request.user.is_authenticated:
             return True
-        # A replay of this answer is throttled too (rates.replay), under the rate then in force.
+        # A replay of this answer is throttled too (rates.http.replay), under the rate then in
+        # force.
         request.META[COUNTED] = True
         window = anonymous_window(self.get_ident(request))
         if window is None:

@@ -4,8 +4,8 @@ answer in the OpenAPI schema (the rate endpoints build plain data in rates.api.a
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rates.health import circuit_state
 from rates.models import Currency, ScrapeRun, Source
+from rates.runs.health import circuit_state
 
 
 class ErrorDetail(serializers.Serializer):

@@ -1,13 +1,12 @@
 """API views: validate parameters, hand over to rates.api.answers or the models, cache.
 
-Read endpoints answer through rates.http_cache.cached_answer: versioned cache keys (a write
+Read endpoints answer through rates.http.caching.cached_answer: versioned cache keys (a write
 to a base invalidates every answer that read it), ETag / Last-Modified / Cache-Control, 304 on
 a matching If-None-Match.
 """
 
 from datetime import datetime
 
-from celery import current_app
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -24,9 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rates.http_cache import Answer, cached_answer
+from rates.http.caching import Answer, cached_answer
 from rates.models import Currency, ScrapeRun, Source
-from rates.selectors import currency_coverage, pivots
+from rates.reads.selectors import currency_coverage, pivots
+from rates.runs.scraping import scrape_enqueue
 
 from . import answers
 from .params import ConvertParams, HistoryParams, RatesParams, RunParams
@@ -355,6 +355,6 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         params = RunParams(data=request.data)
         params.is_valid(raise_exception=True)
         scope, target = params.validated_data["scope"], params.validated_data["target"]
-        task = current_app.send_task(f"scrapers.tasks.scrape_{scope}", args=[target, "api"])
+        task = scrape_enqueue(scope=scope, target=target, trigger="api")
         body = {"task_id": task.id, "scope": scope, "target": target, "status": "queued"}
         return Response(body, status=status.HTTP_202_ACCEPTED)

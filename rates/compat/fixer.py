@@ -26,7 +26,7 @@ from functools import wraps
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from rates.http_cache import Answer
+from rates.http.caching import Answer
 
 from .keys import key_is_valid
 from .readings import (

@@ -37,9 +37,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from rates.http_cache import Answer
+from rates.http.caching import Answer
 from rates.models import Currency
-from rates.selectors import ARITHMETIC, MAX_AMOUNT_DIGITS, pivots, round_amount
+from rates.reads.selectors import ARITHMETIC, MAX_AMOUNT_DIGITS, pivots, round_amount
 
 from .keys import key_is_valid
 from .readings import (

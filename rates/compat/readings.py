@@ -3,8 +3,9 @@ day, or for each day of a range) through the selectors, parsing the values both 
 dates, flags), the numbers they print, and serving a cached JSON answer.
 
 The compatible APIs answer what Koel's own API (/api/v1/) answers: the latest rate of a pair is
-blended across the sources quoting it (rates.blending), and what no source quotes, like a rate at
-an instant, comes from `rates.selectors.rates_for_base` (direct, inverse or cross via a pivot).
+blended across the sources quoting it (rates.reads.blending), and what no source quotes, like a
+rate at an instant, comes from `rates.reads.selectors.rates_for_base` (direct, inverse or cross
+via a pivot).
 """
 
 import json
@@ -18,10 +19,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from rates.blending import latest_for_base
-from rates.http_cache import Answer, cached_answer, json_bytes
+from rates.http.caching import Answer, cached_answer, json_bytes
 from rates.models import Currency
-from rates.selectors import pivots, rates_for_base
+from rates.reads.blending import latest_for_base
+from rates.reads.selectors import pivots, rates_for_base
 
 _CODE = re.compile(r"[A-Z]{3}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -201,8 +202,8 @@ def serve(
     pretty: bool = False,
     vary: Iterable[str] = (),
 ) -> HttpResponse:
-    """A cached, conditional (ETag / If-None-Match) answer; see rates.http_cache."""
-    # Never replayed (rates.replay): these layers check a key from the query string first.
+    """A cached, conditional (ETag / If-None-Match) answer; see rates.http.caching."""
+    # Never replayed (rates.http.replay): these layers check a key from the query string first.
     encode = pretty_json if pretty else json_bytes
     response = cached_answer(request, build, depends_on=depends_on, encode=encode, replay=False)
     return finish(response, vary=vary)

@@ -14,7 +14,7 @@ import scrapy
 from lxml import etree
 from scrapy.http import TextResponse
 
-from rates.ecb_history import observed_at
+from rates.ingest.ecb_history import observed_at
 from scrapers.items import RateItem
 
 from .base import RateSpider

@@ -19,7 +19,7 @@ from decimal import Decimal
 import scrapy
 from scrapy.http import TextResponse
 
-from rates.ecb_history import observed_at
+from rates.ingest.ecb_history import observed_at
 from scrapers.items import ONE, RateItem
 
 from .base import RateSpider

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from rates.services import rates_upsert
+from rates.ingest.services import rates_upsert
 from rates.types import RateRow
 
 RATES = reverse("api:rates")

@@ -1,4 +1,4 @@
-"""Stored answers replayed in front of Django (rates.replay), through the real WSGI stack:
+"""Stored answers replayed in front of Django (rates.http.replay), through the real WSGI stack:
 Django's handler behind ReplayApp, Redis for the entries, PostgreSQL behind the views."""
 
 import io
@@ -11,7 +11,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from rates.replay import ReplayApp
+from rates.http.replay import ReplayApp
 
 PAIR = {"base": "EUR", "target": "USD"}
 

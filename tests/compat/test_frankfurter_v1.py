@@ -10,8 +10,8 @@ import pytest
 from django.db import transaction
 
 from rates.compat.frankfurter import data
-from rates.ecb_history import import_history
-from rates.loading import currencies_load, sources_load
+from rates.ingest.ecb_history import import_history
+from rates.ingest.loading import currencies_load, sources_load
 
 # The bundled history ends on Friday 2026-10-30; "today" is pinned to the Monday after.
 TODAY = date(2026, 11, 2)

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from rates.compat.frankfurter import data
+from rates.ingest.services import rates_upsert
 from rates.models import Source
-from rates.services import rates_upsert
 from rates.types import RateRow
 
 from .test_frankfurter_v1 import TODAY, ecb_history  # noqa: F401 - the module-scoped history
@@ -350,12 +350,12 @@ def test_an_unknown_path_is_frankfurters_404(api):
 
 
 def _ecb_days(first: date, last: date):
-    from rates.ecb_history import parse_history, read_text
+    from rates.ingest.ecb_history import parse_history, read_text
 
     return [day for day in parse_history(read_text(_bundled())) if first <= day.day <= last]
 
 
 def _bundled():
-    from rates.ecb_history import BUNDLED_FILE
+    from rates.ingest.ecb_history import BUNDLED_FILE
 
     return BUNDLED_FILE

@@ -2,10 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from rates.acceptance import quarantine_approve, quarantine_reject, rates_accept
 from rates.exceptions import InvalidRateBatch
+from rates.ingest.acceptance import quarantine_approve, quarantine_reject, rates_accept
 from rates.models import ExchangeRate, QuarantinedRate, QuarantineStatus
-from rates.selectors import rate_get
+from rates.reads.selectors import rate_get
 
 
 @pytest.fixture

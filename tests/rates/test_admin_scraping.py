@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from rates.acceptance import rates_accept
+from rates.ingest.acceptance import rates_accept
 from rates.models import (
     ExchangeRate,
     QuarantinedRate,

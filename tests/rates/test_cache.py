@@ -45,7 +45,7 @@ def test_editing_a_currency_or_a_source_invalidates_every_answer(
 
 
 def test_health_counters_invalidate_nothing(store, django_capture_on_commit_callbacks):
-    from rates.health import source_attempt_record
+    from rates.runs.health import source_attempt_record
 
     before = versions_of(["EUR"])
     with django_capture_on_commit_callbacks(execute=True):

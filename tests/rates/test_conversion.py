@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from rates.exceptions import InvalidQuery, RateNotFound
-from rates.selectors import conversion_get, round_amount
+from rates.reads.selectors import conversion_get, round_amount
 
 
 @pytest.mark.parametrize(

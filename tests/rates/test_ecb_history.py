@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from rates.ecb_history import EcbDay, import_history, observed_at, parse_history
+from rates.ingest.ecb_history import EcbDay, import_history, observed_at, parse_history
 from rates.models import ExchangeRate, LatestRates
 
 SMALL_CSV = """Date,USD,JPY,RON,

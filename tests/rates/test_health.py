@@ -2,8 +2,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from rates.health import Circuit, circuit_state, source_attempt_record, source_availability
 from rates.models import Source
+from rates.runs.health import Circuit, circuit_state, source_attempt_record, source_availability
 
 
 def alpha() -> Source:

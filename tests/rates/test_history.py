@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from rates.exceptions import InvalidQuery, RateNotFound, UnknownCurrency
-from rates.history import rate_history
 from rates.models import ExchangeRate
+from rates.reads.history import rate_history
 from rates.types import Bucket, Interval, RatePath
 
 DAY_AFTER = datetime(2024, 1, 3, tzinfo=UTC)

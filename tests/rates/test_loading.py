@@ -3,9 +3,9 @@ import json
 import pytest
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from rates.loading import SOURCES_FILE, LoadResult, currencies_load, sources_load
+from rates.ingest.loading import SOURCES_FILE, LoadResult, currencies_load, sources_load
 from rates.models import Currency, Source
-from rates.schedules import schedules_load
+from rates.runs.schedules import schedules_load
 
 pytestmark = pytest.mark.django_db
 

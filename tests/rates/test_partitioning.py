@@ -9,15 +9,16 @@ from django.db import connection
 from psqlextra.partitioning import PostgresPartitioningManager, PostgresTimePartitionSize
 from psqlextra.partitioning.config import PostgresPartitioningConfig
 
-from rates import partitioning
-from rates.models import ExchangeRate
-from rates.partitioning import (
+from rates import table
+from rates.ingest import partitions as partitioning
+from rates.ingest.partitions import (
     MonthlyUtcStrategy,
-    existing_partitions,
     manager,
     partitions_ensure,
     partitions_maintain,
 )
+from rates.models import ExchangeRate
+from rates.table import existing_partitions
 
 pytestmark = pytest.mark.django_db
 
@@ -263,8 +264,8 @@ def test_pgpartition_creates_partitions_partitions_ensure_recognises(capsys):
 
 def test_pgpartition_and_partitions_maintain_agree_on_retention(settings):
     settings.KOEL_RATE_RETENTION_MONTHS = 12
-    current = partitioning.month_start(datetime.now(UTC))
-    months = [current - n * partitioning.MONTH for n in (13, 12, 11)]
+    current = table.month_start(datetime.now(UTC))
+    months = [current - n * table.MONTH for n in (13, 12, 11)]
     partitions_ensure(months)
     retention_manager = PostgresPartitioningManager(
         [
@@ -282,5 +283,5 @@ def test_pgpartition_and_partitions_maintain_agree_on_retention(settings):
     planned = [p.name() for p in retention_manager.plan(skip_create=True).deletions]
     _, dropped = partitions_maintain()
 
-    assert dropped == [partitioning.partition_name(months[0])]
+    assert dropped == [table.partition_name(months[0])]
     assert [f"rates_exchangerate_{name}" for name in planned] == dropped

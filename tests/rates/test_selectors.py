@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from rates.exceptions import InvalidQuery, RateNotFound, UnknownCurrency
-from rates.selectors import currency_list, rate_get, rates_for_base
+from rates.reads.selectors import currency_list, rate_get, rates_for_base
 from rates.types import Observation, RatePath
 
 

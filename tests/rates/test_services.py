@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from rates.exceptions import InvalidRateBatch, UnknownSource
+from rates.ingest.services import UpsertResult, rates_upsert
 from rates.models import ExchangeRate, LatestRates
-from rates.services import UpsertResult, rates_upsert
 from rates.types import RateRow
 
 GOOD = RateRow("EUR", "USD", Decimal("1.1"), datetime(2024, 1, 2, 16, tzinfo=UTC))

@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
-from rates.loading import SOURCES_FILE
+from rates.ingest.loading import SOURCES_FILE
 from rates.models import Currency, ExchangeRate, Source
-from rates.partitioning import existing_partitions
+from rates.table import existing_partitions
 from rates.tasks import maintain_partitions
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
-from rates.loading import currencies_load, sources_load
+from rates.ingest.loading import currencies_load, sources_load
 from rates.models import Source
 
 ROOT = Path(settings.BASE_DIR)

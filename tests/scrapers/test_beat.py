@@ -14,7 +14,7 @@ from django.conf import settings
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from rates.cache import versions_of
-from rates.loading import currencies_load, sources_load
+from rates.ingest.loading import currencies_load, sources_load
 from rates.models import Currency, ExchangeRate, RunStatus, ScrapeRun, Source
 
 from .crawling import child_env

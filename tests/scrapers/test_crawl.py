@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from rates.loading import currencies_load, sources_load
+from rates.ingest.loading import currencies_load, sources_load
 from rates.models import ExchangeRate, Source
 
 from .crawling import crawl

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from rates.loading import currencies_load, sources_load
+from rates.ingest.loading import currencies_load, sources_load
+from rates.ingest.services import rates_upsert
 from rates.models import Currency, ExchangeRate, QuarantinedRate, RunStatus, Source
-from rates.selectors import rate_get
-from rates.services import rates_upsert
+from rates.reads.selectors import rate_get
 from rates.types import RateRow
 from scrapers.manager import scrape
 

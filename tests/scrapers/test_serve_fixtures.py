@@ -13,9 +13,10 @@ import pytest
 from scrapy.spiderloader import SpiderLoader
 
 from rates.cache import versions_of
+from rates.ingest.partitions import partitions_ensure
 from rates.models import Currency, ExchangeRate, RunStatus, Source
-from rates.partitioning import month_start, partitions_ensure
-from rates.selectors import rate_get
+from rates.reads.selectors import rate_get
+from rates.table import month_start
 from scrapers.management.commands.crawl import scrapy_settings
 from scrapers.management.commands.serve_fixtures import fixture_server, load_fixtures, render
 from scrapers.manager import scrape

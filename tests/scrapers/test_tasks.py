@@ -4,9 +4,9 @@ import pytest
 from celery.exceptions import Retry
 from django.core.cache import cache
 
-from rates.loading import currencies_load, sources_load
+from rates.ingest.loading import currencies_load, sources_load
 from rates.models import Currency, RunStatus, ScrapeRun, Source
-from rates.runs import run_start
+from rates.runs.services import run_start
 from scrapers.tasks import scrape_group
 
 from .replay import ReplayServer

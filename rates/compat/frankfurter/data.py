@@ -3,7 +3,7 @@
 Koel's selectors answer "the best rate of a pair" across sources; Frankfurter needs each source's
 own rows (v1: the ECB's alone; v2: every provider, to blend or to list per provider), so the
 reads are here. Every query on the partitioned table carries both bounds on observed_at as
-timezone-aware values (see rates.selectors), and rows Koel derived itself are left out:
+timezone-aware values (see rates.reads.selectors), and rows Koel derived itself are left out:
 Frankfurter serves what providers published.
 """
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from rates.db import fast_cursor
 from rates.models import LatestRates, Source
-from rates.selectors import require_aware
+from rates.reads.selectors import require_aware
 
 from .blend import LOOKBACK_DAYS, Row, shift
 

@@ -7,7 +7,7 @@ from functools import wraps
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from rates.http_cache import Answer
+from rates.http.caching import Answer
 
 JSON = "application/json; charset=utf-8"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"

@@ -15,7 +15,7 @@ from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 
-from rates.http_cache import Answer, cached_answer
+from rates.http.caching import Answer, cached_answer
 
 from . import data, meta
 from .blend import LOOKBACK_DAYS, Row, carry_forward

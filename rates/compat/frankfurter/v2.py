@@ -11,7 +11,7 @@ import io
 
 from django.http import HttpRequest, HttpResponse
 
-from rates.http_cache import Answer, cached_answer, json_bytes
+from rates.http.caching import Answer, cached_answer, json_bytes
 from rates.models import Currency
 
 from . import data, meta

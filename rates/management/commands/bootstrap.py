@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from rates.loading import currencies_load, sources_load
+from rates.ingest.loading import currencies_load, sources_load
+from rates.ingest.partitions import partitions_maintain
 from rates.models import LatestRates
-from rates.partitioning import partitions_maintain
-from rates.schedules import schedules_load
+from rates.runs.schedules import schedules_load
 
 
 class Command(BaseCommand):

@@ -6,8 +6,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from rates.ecb_history import BUNDLED_FILE, EcbFileError, import_history, parse_history, read_text
 from rates.exceptions import KoelError
+from rates.ingest.ecb_history import (
+    BUNDLED_FILE,
+    EcbFileError,
+    import_history,
+    parse_history,
+    read_text,
+)
 
 
 class Command(BaseCommand):

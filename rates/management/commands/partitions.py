@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from rates.partitioning import existing_partitions, partitions_maintain
+from rates.ingest.partitions import partitions_maintain
+from rates.table import existing_partitions
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ which observations to load (latest, or in force at an instant).
 from collections.abc import Mapping, Sequence
 from decimal import Context, Decimal
 
-from .types import Observation, Quote, RatePath
+from rates.types import Observation, Quote, RatePath
 
 # Derived rates (inverses, crosses) carry 18 significant digits: far beyond any source's own
 # precision, and short enough to print.

@@ -5,8 +5,9 @@ import json
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-# name -> (task, crontab fields in UTC, task arguments, description). Tasks are named, not
-# imported: the scraping tasks live in the scrapers app, which depends on this one.
+from rates.runs.scraping import TASKS, Scope
+
+# name -> (task, crontab fields in UTC, task arguments, description).
 SCHEDULES = {
     "koel: partition maintenance": (
         "rates.tasks.maintain_partitions",
@@ -15,13 +16,13 @@ SCHEDULES = {
         "Creates upcoming monthly partitions of the rate table and applies the retention.",
     ),
     "koel: scrape primary currencies": (
-        "scrapers.tasks.scrape_group",
+        TASKS[Scope.GROUP],
         {"minute": "0", "hour": "0,6,12,18"},
         ["primary"],
         "Every 6 hours: the 15 primary currencies as bases, with failover between sources.",
     ),
     "koel: scrape secondary currencies": (
-        "scrapers.tasks.scrape_group",
+        TASKS[Scope.GROUP],
         {"minute": "0", "hour": "3,15"},
         ["secondary"],
         "Every 12 hours: every other active currency as a base.",

@@ -20,8 +20,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, quote_etag
 
-from .cache import snapshot
-from .replay import mark_replayable
+from rates.cache import snapshot
+from rates.http.replay import mark_replayable
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def cached_answer(
     """The response for `request`, from the cache when an equal request was answered since
     the last write to the bases in `depends_on`; `vary` adds anything else the answer depends
     on (e.g. the Accept header's choice). With `replay`, a 200 may also be stored whole and
-    replayed to equal requests before they reach Django (rates.replay): pass False when the
+    replayed to equal requests before they reach Django (rates.http.replay): pass False when the
     view checked something a replay would skip (a key in the query string)."""
     encode = encode or json_bytes
     versions = snapshot(depends_on)

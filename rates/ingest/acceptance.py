@@ -16,11 +16,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import QuarantinedRate, QuarantineStatus
-from .resolution import resolve
-from .selectors import latest_observations
-from .services import rates_upsert, rates_validate
-from .types import RateRow
+from rates.ingest.services import rates_upsert, rates_validate
+from rates.models import QuarantinedRate, QuarantineStatus
+from rates.reads.resolution import resolve
+from rates.reads.selectors import latest_observations
+from rates.types import RateRow
 
 
 @dataclass(frozen=True)

@@ -23,32 +23,20 @@ from psqlextra.partitioning import (
 from psqlextra.partitioning.config import PostgresPartitioningConfig
 from psqlextra.partitioning.constants import AUTO_PARTITIONED_COMMENT
 
-from .models import ExchangeRate
+from rates.models import ExchangeRate
+from rates.table import (
+    DEFAULT_PARTITION,
+    MONTH,
+    TABLE,
+    existing_partitions,
+    month_of,
+    month_start,
+    months_between,
+    partition_name,
+)
 
-TABLE = ExchangeRate._meta.db_table
-DEFAULT_PARTITION = f"{TABLE}_default"
-MONTH = relativedelta(months=1)
 # One lock id for every process that creates or drops partitions of this table.
 _LOCK_KEY = 0x4B6F656C  # "Koel"
-
-
-def month_start(moment: datetime) -> datetime:
-    """Midnight UTC on the first day of `moment`'s month (in UTC)."""
-    moment = moment.astimezone(UTC)
-    return datetime(moment.year, moment.month, 1, tzinfo=UTC)
-
-
-def months_between(first: datetime, last: datetime) -> Iterator[datetime]:
-    """Every month start from first's month to last's month, inclusive."""
-    current, end = month_start(first), month_start(last)
-    while current <= end:
-        yield current
-        current += MONTH
-
-
-def partition_name(moment: datetime) -> str:
-    """Name of the partition holding `moment` (its UTC month)."""
-    return f"{TABLE}_{month_start(moment).strftime('%Y_%b').lower()}"
 
 
 class MonthlyUtcStrategy(PostgresCurrentTimePartitioningStrategy):
@@ -88,20 +76,6 @@ manager = PostgresPartitioningManager(
         )
     ]
 )
-
-
-def existing_partitions() -> dict[str, str]:
-    """Names of the table's partitions mapped to their bound expressions."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
-            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-            WHERE i.inhparent = %s::regclass
-            """,
-            [TABLE],
-        )
-        return dict(cursor.fetchall())
 
 
 _known: set[str] = set()  # partitions this process has seen; saves a catalog query per write
@@ -154,25 +128,12 @@ def partitions_drop_older_than(cutoff: datetime) -> list[str]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         for name in sorted(existing_partitions()):
-            month = _month_of(name)
+            month = month_of(name)
             if month is not None and month + MONTH <= cutoff:
                 cursor.execute(f'DROP TABLE "{name}"')
                 dropped.append(name)
     _known.difference_update(dropped)
     return dropped
-
-
-def partition_month(name: str) -> datetime | None:
-    """The month a monthly partition holds, or None for the default one."""
-    return _month_of(name)
-
-
-def _month_of(name: str) -> datetime | None:
-    try:
-        suffix = name.removeprefix(f"{TABLE}_")
-        return datetime.strptime(f"{suffix} +0000", "%Y_%b %z")
-    except ValueError:
-        return None  # the default partition, or one an admin made by hand
 
 
 def partitions_maintain(*, now: datetime | None = None) -> tuple[list[str], list[str]]:

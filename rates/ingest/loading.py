@@ -9,11 +9,11 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .cache import bump_catalog_on_commit
-from .currency_data import currency_infos
-from .models import Currency, Source
+from rates.cache import bump_catalog_on_commit
+from rates.currency_data import currency_infos
+from rates.models import Currency, Source
 
-SOURCES_FILE = Path(__file__).parent / "data" / "sources.json"
+SOURCES_FILE = Path(__file__).resolve().parent.parent / "data" / "sources.json"
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 import currency_converter
 from django.db import transaction
 
-from .models import Currency
-from .services import rates_upsert
-from .types import RateRow
+from rates.ingest.services import rates_upsert
+from rates.models import Currency
+from rates.types import RateRow
 
 SOURCE = "ecb"
 PUBLISHED_AT = time(16, 0)

@@ -6,7 +6,7 @@ import logging
 from django.db.models import F
 from django.utils import timezone
 
-from .models import RunStatus, ScrapeRun
+from rates.models import RunStatus, ScrapeRun
 
 logger = logging.getLogger("koel.runs")
 

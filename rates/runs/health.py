@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Source
+from rates.models import Source
 
 
 class Circuit(enum.StrEnum):

@@ -1,7 +1,7 @@
 """The anonymous clients' request budget: a fixed window counted in Redis.
 
 Shared by DRF's throttle (rates.api.auth.AnonymousThrottle) and the replay of stored answers
-(rates.replay), so that a client's requests count the same whichever of the two answers them.
+(rates.http.replay), so that a client's requests count the same whichever of the two answers them.
 INCR is atomic: concurrent requests cannot slip past the limit, as they can with DRF's
 read-modify-write history list.
 """
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from .cache import raw_key
+from rates.cache import raw_key
 
 # Set in the WSGI environ by a request the anonymous throttle counted: its stored answer, when
-# replayed, must be counted too (rates.replay).
+# replayed, must be counted too (rates.http.replay).
 COUNTED = "koel.throttle.counted"
 
 
@@ -37,7 +37,7 @@ def anonymous_window(
     ident: str, now: float | None = None, make_key: Callable[[str], str] = raw_key
 ) -> Window | None:
     """The current window of client `ident`, or None when anonymous requests are not limited.
-    `make_key` turns a cache key into its Redis key (rates.replay passes the resolved one)."""
+    `make_key` turns a cache key into its Redis key (rates.http.replay passes the resolved one)."""
     rate = settings.KOEL_ANON_RATE  # read per request, so a settings change applies
     if not rate:
         return None

@@ -13,12 +13,12 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from django.conf import settings
 from django.db import connection
 
-from .db import fast_cursor
-from .exceptions import InvalidQuery, RateNotFound, UnknownCurrency
-from .models import Currency
-from .partitioning import MONTH, existing_partitions, month_start, partition_month
-from .resolution import resolve
-from .types import Conversion, Observation, Quote
+from rates.db import fast_cursor
+from rates.exceptions import InvalidQuery, RateNotFound, UnknownCurrency
+from rates.models import Currency
+from rates.reads.resolution import resolve
+from rates.table import MONTH, existing_partitions, month_of, month_start
+from rates.types import Conversion, Observation, Quote
 
 # Conversions are exact up to this size: amounts below 1E+30 times any rate, to the minor unit.
 MAX_AMOUNT_DIGITS = 30
@@ -212,7 +212,7 @@ def currency_coverage(code: str) -> dict:
     """First and last day Koel has a rate involving `code`, and the sources that quote it.
 
     The first day is found month by month from the oldest partition (each probe is bounded, so
-    it plans over one partition); callers cache the answer (rates.http_cache).
+    it plans over one partition); callers cache the answer (rates.http.caching).
     """
     pattern = f'%"{code}":%'
     with connection.cursor() as cursor:
@@ -232,7 +232,7 @@ def currency_coverage(code: str) -> dict:
 
 
 def _first_day(code: str) -> date | None:
-    months = sorted(filter(None, map(partition_month, existing_partitions())))
+    months = sorted(filter(None, map(month_of, existing_partitions())))
     with connection.cursor() as cursor:
         for month in months:
             start = month_start(month)

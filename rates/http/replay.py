@@ -1,6 +1,6 @@
 """Replays stored answers in front of Django: a cached read costs one Redis round trip.
 
-Read endpoints answer through rates.http_cache.cached_answer, which marks the request when its
+Read endpoints answer through rates.http.caching.cached_answer, which marks the request when its
 answer may be replayed (a 200 anyone could have been given). On the way out, `ReplayApp` stores
 that response exactly as Django sent it (status, every header the middleware added, body) under
 a key made of the request line and the request headers a response can depend on, with the cache
@@ -29,8 +29,8 @@ from django.core.cache import cache, caches
 from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
 
-from .cache import GENERATION, raw_key
-from .throttle import COUNTED, anonymous_window
+from rates.cache import GENERATION, raw_key
+from rates.http.throttle import COUNTED, anonymous_window
 
 logger = logging.getLogger(__name__)
 

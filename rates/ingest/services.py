@@ -7,9 +7,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from .cache import bump_on_commit
-from .exceptions import InvalidRateBatch, RowError, UnknownSource
-from .ingest import (
+from rates.cache import bump_on_commit
+from rates.exceptions import InvalidRateBatch, RowError, UnknownSource
+from rates.ingest.bulk import (
     Batch,
     LatestFold,
     any_stored,
@@ -19,9 +19,10 @@ from .ingest import (
     risky_rows,
     stored_latest,
 )
-from .models import Currency, Source
-from .partitioning import months_between, partitions_ensure
-from .types import RateRow
+from rates.ingest.partitions import partitions_ensure
+from rates.models import Currency, Source
+from rates.table import months_between
+from rates.types import RateRow
 
 # A source may date its rates by its own calendar day, ahead of UTC; more than this is an error.
 MAX_FUTURE_SKEW = timedelta(days=2)
@@ -43,7 +44,7 @@ def rates_upsert(*, source: str, rows: Iterable[RateRow]) -> UpsertResult:
     row for a (base, target, observed_at) wins. A batch that cannot collide with stored rows (each
     row newer than anything the source gave for its base, or a sample of keys not found) is
     COPYed straight into the table; otherwise, or if the COPY meets a stored key after all, it
-    goes through a staging table and INSERT … ON CONFLICT DO UPDATE (rates.ingest).
+    goes through a staging table and INSERT … ON CONFLICT DO UPDATE (rates.ingest.bulk).
     """
     rows = list(rows)
     rates_validate(source=source, rows=rows)

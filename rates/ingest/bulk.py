@@ -1,4 +1,4 @@
-"""The SQL steps of rates.services.rates_upsert; nothing else should call these.
+"""The SQL steps of rates.ingest.services.rates_upsert; nothing else should call these.
 
 A batch is streamed as COPY text either straight into rates_exchangerate (when no stored row can
 share its keys: a scraper's steady state) or into a temporary staging table merged with
@@ -14,7 +14,7 @@ from datetime import datetime
 import psycopg.errors
 from django.db import IntegrityError, connection, transaction
 
-from .types import RateRow
+from rates.types import RateRow
 
 COLUMNS = "base_id, target_id, observed_at, source_id, rate, derived"
 

@@ -24,10 +24,10 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from .models import Currency
-from .resolution import DERIVED, invert
-from .selectors import latest_by_source, rates_for_base
-from .types import Observation, Quote
+from rates.models import Currency
+from rates.reads.resolution import DERIVED, invert
+from rates.reads.selectors import latest_by_source, rates_for_base
+from rates.types import Observation, Quote
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ Buckets are aligned in UTC; weeks start on Monday.
 
 from datetime import datetime, timedelta
 
-from .db import fast_cursor
-from .exceptions import InvalidQuery, RateNotFound
-from .resolution import DERIVED, invert
-from .selectors import pivots, require_aware, require_known, require_pair
-from .types import Bucket, History, Interval, RatePath
+from rates.db import fast_cursor
+from rates.exceptions import InvalidQuery, RateNotFound
+from rates.reads.resolution import DERIVED, invert
+from rates.reads.selectors import pivots, require_aware, require_known, require_pair
+from rates.types import Bucket, History, Interval, RatePath
 
 # Bounds keep a single query's work (and a response) to a sensible size.
 MAX_SPAN = {

@@ -1,0 +1,1 @@
+"""How answers travel: HTTP caching, replay in front of Django, throttling."""

@@ -1,0 +1,1 @@
+"""The one way in: acceptance (validate, quarantine), the write service, partitions, loaders."""

@@ -1,0 +1,26 @@
+"""The one place in `rates` that knows the scraping tasks.
+
+They live in the scrapers app, which depends on this one, so they are queued by name, never
+imported. tests/test_architecture.py checks that every name here is a task the Celery app has.
+"""
+
+import enum
+
+from celery import current_app
+from celery.result import AsyncResult
+
+
+class Scope(enum.StrEnum):
+    """What a scrape covers: a currency group, one base, or one source."""
+
+    GROUP = "group"
+    BASE = "base"
+    SOURCE = "source"
+
+
+TASKS = {scope: f"scrapers.tasks.scrape_{scope}" for scope in Scope}
+
+
+def scrape_enqueue(*, scope: Scope | str, target: str, trigger: str) -> AsyncResult:
+    """Queue a scrape of `target` (a group, a base or a source code, per `scope`)."""
+    return current_app.send_task(TASKS[Scope(scope)], args=[target, trigger])
