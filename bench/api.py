@@ -10,17 +10,26 @@ What is measured, in one run on this machine:
   https). Its settings module is bench/api_settings.py: koel.settings with the URLconf
   bench/api_urls.py, which is koel.urls plus `/bench/bare`;
 * the load: wrk, 2 threads and 32 connections, 15 s per URL, driven by bench/api.lua;
-* Koel's endpoints, each cached (the same URL every time: the answer comes from Redis after the
-  first request) and uncached (one parameter different on every request, so every request
-  builds its answer and stores it):
-    - latest-for-pair   /api/v1/rates/?base=USD&target=EUR        (uncached: &amount=<n>)
-    - latest-for-base   /api/v1/rates/?base=USD                   (uncached: &amount=<n>)
+* Koel's endpoints, cached (the same URL every time: after the first request the answer is
+  replayed from Redis) and uncached: every request asks what really misses — another pair,
+  instant or range — never only another amount, which is applied to a cached rate
+  (bench/api_vary.py says how each row makes sure; the output says it too, and counts the
+  answers each run stored: ~1 per request when every request was a miss):
+    - latest-for-pair   /api/v1/rates/?base=USD&target=EUR  (uncached: a pair among the
+                        currencies quoted on the newest ECB day, cycled while their cache
+                        versions are bumped as a write of their rates does)
+    - pair at an instant  (uncached only: a pair and an `at=` weekday since 1999, all distinct)
+    - distinct amounts  /api/v1/rates/?base=EUR&target=USD&amount=<n> and
+                        /api/v1/convert/?from=EUR&to=USD&amount=<n>: a new amount every request
+    - latest-for-base   /api/v1/rates/?base=USD, every target  (uncached: a base, cycled and
+                        bumped as for pairs)
     - 1-year history    /api/v1/rates/history/?base=EUR&target=USD&interval=day&start=..&end=..
-                        ending on the newest ECB day (uncached: the year slides by one day per
-                        request through the ECB history)
-    - Frankfurter       /v1/latest                                (uncached: ?base=EUR&amount=<n>)
+                        ending on the newest ECB day (uncached: another target and another
+                        year through the ECB history, all distinct)
+    - Frankfurter       /v1/latest  (uncached: /v1/<day>?base=<code>, all distinct)
       Frankfurter answers 404 once the newest ECB rates are over 14 days old (the bundled
       history ends in the past): then /v1/<newest ECB day> is measured, the same view path;
+    - currencies        /api/v1/currencies/, the first page as a client asks it;
 * baselines in the same run, as ratios: `/bench/bare` on the same server (a plain Django view
   answering the bytes of the cached latest-for-pair response: the same middleware, no DRF, no
   cache, no database) and nginx serving the same bytes as a static file (2 workers, access log
@@ -29,7 +38,11 @@ What is measured, in one run on this machine:
   their processes, whoever asked), wrk, and the whole machine, from /proc: CPU ms per request
   does not depend on what else runs on the machine the way requests/s does.
 
-Goal: latest-for-pair (cached) >= 60% of the bare Django view's requests/s, p99 <= 10 ms.
+Goals (issue 9, item 7; bench/api_report.py prints a verdict for each): uncached latest-for-pair
+>= 25% of the bare Django view's requests/s; uncached latest-for-base and one-year history >=
+10%; distinct amounts >= 100%; the currencies list cached >= 100%; every cached row >= 100% with
+p99 <= 10 ms. Every row shows its server CPU ms per request beside it. Session 3's goal
+(latest-for-pair cached >= 60%, p99 <= 10 ms) is still printed.
 
 Anonymous clients are throttled (DRF, KOEL_ANON_RATE per client address): the server runs with
 KOEL_ANON_RATE=100000000/minute so that nothing is refused, and each request carries an
@@ -49,6 +62,7 @@ the stages of a request; Redis commands and SQL statements) and whose code the C
 project root:
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/api.py
+    ... bench/api.py --quick       # a smoke run: 1 round of 3 s per URL, no profile
 """
 
 import os
@@ -80,11 +94,7 @@ import django  # noqa: E402
 django.setup()
 
 import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import io  # noqa: E402
 import json  # noqa: E402
-import pstats  # noqa: E402
-import resource  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
@@ -93,11 +103,9 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.error  # noqa: E402
 import urllib.request  # noqa: E402
-from collections import defaultdict  # noqa: E402
-from contextlib import ExitStack, contextmanager  # noqa: E402
+from contextlib import ExitStack, contextmanager, nullcontext  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import UTC, date, datetime, timedelta  # noqa: E402
-from functools import wraps  # noqa: E402
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -105,12 +113,22 @@ from django.db import connection  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 from django.db.models import Max  # noqa: E402
 
+from bench.api_cpu import CpuMeter, cpu_figures  # noqa: E402
+from bench.api_profile import profile  # noqa: E402
+from bench.api_report import report, verdicts  # noqa: E402
+from bench.api_vary import (  # noqa: E402
+    Bumper,
+    Space,
+    bump_interval,
+    ecb_currencies,
+    stored_answers,
+    weekdays_until,
+)
 from koel import stack  # noqa: E402
 from rates.models import Currency, LatestRates  # noqa: E402
 
 HEADERS = {"X-Forwarded-Proto": "https"}  # as the TLS proxy in front of production sets it
 LUA = ROOT / "bench" / "api.lua"
-GOAL_RATIO, GOAL_P99_MS = 0.60, 10.0
 PAIR = "/api/v1/rates/?base=USD&target=EUR"
 PAIR_NAME = "latest-for-pair"
 
@@ -132,13 +150,21 @@ def parse_args() -> argparse.Namespace:
         "--only", default="", help="comma-separated row names (substrings) to run; baselines always"
     )
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 1 round of 3 s per URL, no profile (overrides those options)",
+    )
+    parser.add_argument(
         "--profile",
         type=float,
         default=0,
         metavar="S",
         help="then profile every endpoint in-process for about S seconds (default: no)",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.duration, args.profile = 1, 3, 0
+    return args
 
 
 # --- set-up ----------------------------------------------------------------------------------
@@ -304,12 +330,14 @@ def nginx_server(binary: str, port: int, workdir: Path, workers: int):
 class Target:
     name: str
     short: str  # column title of the profile
-    url: str  # full URL (for "window": without start/end)
-    vary: str = ""  # "", "amount", "window" (bench/api.lua)
+    url: str  # full URL (for a `space`: the server's, the paths come from the space)
+    vary: str = ""  # "", "amount", "paths" (bench/api.lua)
     clients: int = 0  # X-Forwarded-For pool; 0: none
     koel: bool = True  # False: a baseline
+    space: Space | None = None  # the questions of an uncached row (bench/api_vary.py)
     note: str = ""
     runs: list[dict] = field(default_factory=list)
+    warm_stored: int = 0  # answers the first request stored (is the endpoint cached at all?)
 
     def median(self, key: str) -> float:
         return statistics.median(run[key] for run in self.runs)
@@ -319,159 +347,172 @@ class Target:
         return self.median("rps")
 
 
-def history_params(newest: date) -> tuple[str, date, int]:
-    """The cached history's query (the year ending on the newest ECB day), the first start day
-    of the uncached windows and how many distinct year-long windows the history holds."""
-    start = newest - timedelta(days=365)
-    first = date(1999, 1, 4)
-    windows = (newest - timedelta(days=365) - first).days + 1
-    query = f"start={start}&end={newest}"
-    return query, first, windows
+def history_query(newest: date) -> str:
+    """The cached history's query: the year ending on the newest ECB day."""
+    return f"start={newest - timedelta(days=365)}&end={newest}"
 
 
-def targets(base: str, nginx: str, history_query: str, clients: int) -> list[Target]:
+def spaces(newest: date) -> dict[str, Space]:
+    """The questions of the uncached rows (bench/api_vary.py): pairs and bases among the
+    currencies the ECB quoted on its newest day; instants, years and Frankfurter days among
+    those it quoted on every day."""
+    current, always = ecb_currencies(newest)
+    days, years = weekdays_until(newest), weekdays_until(newest - timedelta(days=365))
+    pair = "/api/v1/rates/?base={base}&target={target}"
+    history = "/api/v1/rates/history/?base={base}&target={target}&interval=day"
+    return {
+        "pair": Space(pair, current, current, cycle=True, how="pair"),
+        "at": Space(pair + "&at={day}", always, always, days=days, how="pair and at= weekday"),
+        "base": Space("/api/v1/rates/?base={base}", current, cycle=True, how="base"),
+        "history": Space(
+            history + "&start={start}&end={end}",
+            ("EUR",),
+            always,
+            days=years,
+            how="target and one-year window",
+        ),
+        "frankfurter": Space("/v1/{day}?base={base}", always, days=days, how="base and day"),
+    }
+
+
+def targets(base: str, nginx: str, newest: date, clients: int) -> list[Target]:
     """nginx and the bare view first (the ratios' denominators), then Koel's endpoints."""
     pair, for_base = f"{base}{PAIR}", f"{base}/api/v1/rates/?base=USD"
     history = f"{base}/api/v1/rates/history/?base=EUR&target=USD&interval=day"
     frankfurter = f"{base}/v1/latest"
-    n = clients
+    n, space = clients, spaces(newest)
     return [
         Target("nginx static (same bytes)", "nginx", f"{nginx}/pair.json", koel=False),
         Target("bare Django view (same bytes)", "bare view", f"{base}/bench/bare", koel=False),
         Target(f"{PAIR_NAME} (cached)", "pair", pair, clients=n),
-        Target(f"{PAIR_NAME} (uncached)", "pair miss", pair, vary="amount", clients=n),
-        Target("latest-for-base (cached)", "base", for_base, clients=n),
-        Target("latest-for-base (uncached)", "base miss", for_base, vary="amount", clients=n),
-        Target("history 1y daily (cached)", "history", f"{history}&{history_query}", clients=n),
-        Target("history 1y daily (uncached)", "hist miss", history, vary="window", clients=n),
-        Target("frankfurter /v1/latest (cached)", "ff latest", frankfurter, clients=n),
+        Target(f"{PAIR_NAME} (uncached)", "pair miss", base, "paths", n, space=space["pair"]),
+        Target("pair at an instant (uncached)", "at miss", base, "paths", n, space=space["at"]),
         Target(
-            "frankfurter /v1/latest (uncached)",
-            "ff miss",
-            f"{frankfurter}?base=EUR",
+            "pair, distinct amounts (cached rate)",
+            "pair amt",
+            f"{base}/api/v1/rates/?base=EUR&target=USD",
             vary="amount",
             clients=n,
+        ),
+        Target(
+            "convert, distinct amounts (cached rate)",
+            "conv amt",
+            f"{base}/api/v1/convert/?from=EUR&to=USD",
+            vary="amount",
+            clients=n,
+        ),
+        Target("latest-for-base (cached)", "base", for_base, clients=n),
+        Target("latest-for-base (uncached)", "base miss", base, "paths", n, space=space["base"]),
+        Target(
+            "history 1y daily (cached)", "history", f"{history}&{history_query(newest)}", clients=n
+        ),
+        Target(
+            "history 1y daily (uncached)", "hist miss", base, "paths", n, space=space["history"]
+        ),
+        Target("frankfurter /v1/latest (cached)", "ff latest", frankfurter, clients=n),
+        Target(
+            "frankfurter /v1/<day> (uncached)",
+            "ff miss",
+            base,
+            "paths",
+            n,
+            space=space["frankfurter"],
+        ),
+        Target(
+            "currencies, first page (cached)", "currencies", f"{base}/api/v1/currencies/", clients=n
         ),
         Target(f"{PAIR_NAME} (cached), one client", "pair 1 cl.", pair),
     ]
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_by_process() -> dict[int, tuple[str, int, float]]:
-    """pid -> (command name, parent pid, CPU seconds so far, all threads) from /proc."""
-    found = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        name, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
-        found[int(entry.name)] = (name, int(rest[1]), (int(rest[11]) + int(rest[12])) / CLOCK_TICKS)
-    return found
-
-
-def cpu_machine() -> tuple[float, float]:
-    """(all CPU seconds, busy CPU seconds) since boot, over every CPU."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return sum(values) / CLOCK_TICKS, (sum(values) - values[3] - values[4]) / CLOCK_TICKS
-
-
-class CpuMeter:
-    """CPU seconds used by the server's and nginx's process trees, redis-server and PostgreSQL
-    processes, and the whole machine; wrk's come from getrusage (it is a waited-for child)."""
-
-    def __init__(self, roots: dict[str, int]) -> None:
-        self.roots = roots
-
-    def snapshot(self) -> dict[str, float]:
-        procs = cpu_by_process()
-        children: dict[int, list[int]] = defaultdict(list)
-        for pid, (_, ppid, _) in procs.items():
-            children[ppid].append(pid)
-        totals: dict[str, float] = {}
-        for group, root in self.roots.items():
-            stack_, seconds = [root], 0.0
-            while stack_:
-                pid = stack_.pop()
-                seconds += procs[pid][2] if pid in procs else 0.0
-                stack_ += children.get(pid, [])
-            totals[group] = seconds
-        totals["redis"] = sum(c for name, _, c in procs.values() if name.startswith("redis-server"))
-        totals["postgres"] = sum(c for name, _, c in procs.values() if name == "postgres")
-        totals["all"], totals["busy"] = cpu_machine()
-        totals["wrk"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-        totals["wrk"] += resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
-        return totals
-
-
-def cpu_figures(before: dict, after: dict, requests: int) -> dict:
-    """ms of CPU per request for each group, and the machine's busy and others' share (%)."""
-    delta = {k: after[k] - before[k] for k in after}
-    ours = sum(delta[k] for k in ("server", "nginx", "redis", "postgres", "wrk"))
-    figures = {
-        f"cpu_{k}_ms": delta[k] / max(requests, 1) * 1e3
-        for k in ("server", "nginx", "redis", "postgres", "wrk")
-    }
-    figures["busy_pct"] = 100 * delta["busy"] / delta["all"] if delta["all"] else 0.0
-    figures["other_pct"] = (
-        100 * max(delta["busy"] - ours, 0.0) / delta["all"] if delta["all"] else 0
-    )
-    return figures
-
-
-def run_wrk(
-    wrk: str, target: Target, args, first: date, windows: int, salt: int, meter: CpuMeter
-) -> dict:
+def run_wrk(wrk: str, target: Target, args, run: "RunContext", meter: CpuMeter) -> dict:
+    """One wrk run of `target`; for an uncached row, with its questions written out for
+    bench/api.lua and, when it cycles, the cache versions bumped meanwhile (bench/api_vary.py)."""
     env = {
         **os.environ,
         "BENCH_HEADERS": "|".join(f"{k}: {v}" for k, v in HEADERS.items()),
         "BENCH_CLIENTS": str(target.clients),
         "BENCH_VARY": target.vary,
-        "BENCH_WINDOWS": str(windows),
-        "BENCH_FIRST": str(
-            int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
-        ),
-        "BENCH_SALT": str(salt),
+        "BENCH_SALT": str(run.salt),
         "BENCH_THREADS": str(args.threads),
     }
-    command = [
-        wrk,
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{args.duration}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-s",
-        str(LUA),
-        target.url,
-    ]
-    before = meter.snapshot()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    after = meter.snapshot()
+    space, paths = target.space, write_questions(target, args, run, env)
+    command = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+    command += ["--timeout", "10s", "--latency", "-s", str(LUA), target.url]
+    interval = bump_interval(space, run.fastest_rps) if space and space.cycle else 0.0
+    bumper = Bumper((*space.bases, *space.targets), interval) if interval else nullcontext()
+    stored = stored_answers(CACHE_PREFIX)
+    with bumper:
+        before = meter.snapshot()
+        # wrk stops itself after -d; the timeout bounds a hang.
+        done = subprocess.run(
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=args.duration + 60,
+        )
+        after = meter.snapshot()
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
     if done.returncode != 0 or line is None:
         sys.exit(f"wrk failed on {target.url}:\n{done.stdout}\n{done.stderr}")
     result = json.loads(line.removeprefix("BENCH "))
+    # Requests still in the server when wrk stopped store their answers now: count them with
+    # this run, not the next (and not after a clear_cache()).
+    time.sleep(min(2.0, result["max_us"] / 1e6))
+    requests = max(result["requests"], 1)
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
     result.update(cpu_figures(before, after, result["requests"]))
+    result["stored_per_request"] = (stored_answers(CACHE_PREFIX) - stored) / requests
+    result.update(paths=paths, bump_ms=interval * 1e3, bumps=getattr(bumper, "bumps", 0))
+    # A thread past its share of distinct questions asked some twice: they may have been hits.
+    result["repeated"] = bool(
+        space and not space.cycle and result["thread_most"] > paths // args.threads
+    )
     return result
 
 
-def warm_up(target: Target, newest: date) -> int:
+def write_questions(target: Target, args, run: "RunContext", env: dict) -> int:
+    """An uncached row's questions into the file bench/api.lua reads (BENCH_PATHS in `env`);
+    how many. More than the fastest row could ask, so that no thread comes round again."""
+    if target.space is None:
+        return 0
+    env["BENCH_PATHS"] = str(run.workdir / "paths.txt")
+    limit = int(2 * run.fastest_rps * args.duration) + 1000
+    return target.space.write(Path(env["BENCH_PATHS"]), limit, offset=run.round * limit)
+
+
+@dataclass
+class RunContext:
+    """What varies between wrk runs of one benchmark: the round, the amounts' salt, the
+    fastest rate a miss could reach (the bare view's, once measured) and the paths' directory."""
+
+    workdir: Path
+    salt: int
+    round: int = 0
+    fastest_rps: float = 10_000.0
+
+
+def sample_paths(target: Target) -> list[str]:
+    """A few of a row's URLs: the one its warm-up asks (the last question, which a run does not
+    reach), and three spread through its questions (checked to answer 200 before the runs)."""
+    if target.vary == "amount":
+        return [f"{target.url}&amount=1"]
+    if target.space is None:
+        return [target.url]
+    size = target.space.size
+    return [
+        target.url + next(target.space.paths(offset))
+        for offset in (size - 1, 0, size // 3, 2 * size // 3)
+    ]
+
+
+def warm_up(target: Target) -> int:
     """One request to the target (for the varied ones, one of their URLs): fills the cache.
     Returns the status."""
-    url = target.url
-    if target.vary == "amount":
-        url += "&amount=1"
-    elif target.vary == "window":
-        url += f"&start={newest - timedelta(days=730)}&end={newest - timedelta(days=365)}"
-    return get(url)[0]
+    return get(sample_paths(target)[0])[0]
 
 
 def loadavg() -> str:
@@ -481,311 +522,10 @@ def loadavg() -> str:
         return "?"
 
 
-# --- in-process profile ----------------------------------------------------------------------
-
-
-class Stages:
-    """Inclusive time and call counts of a few functions, per request (perf_counter wrappers)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
-        self.calls: dict[str, int] = defaultdict(int)
-        self._undo: list = []
-
-    def wrap(self, owner, attribute: str, label: str) -> None:
-        original = getattr(owner, attribute, None)
-        if original is None:
-            return
-
-        @wraps(original)
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.seconds[label] += time.perf_counter() - start
-                self.calls[label] += 1
-
-        setattr(owner, attribute, timed)
-        self._undo.append((owner, attribute, original))
-
-    def restore(self) -> None:
-        for owner, attribute, original in reversed(self._undo):
-            setattr(owner, attribute, original)
-        self._undo.clear()
-
-
-def instrument() -> Stages:
-    import redis.client
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.db.backends.utils import CursorWrapper
-    from rest_framework.views import APIView
-
-    import rates.api.answers
-    import rates.api.views
-    import rates.http.caching
-
-    stages = Stages()
-    cached_answer = rates.http.caching.cached_answer
-    for module in [m for name, m in sys.modules.items() if name.startswith("rates.")]:
-        if getattr(module, "cached_answer", None) is cached_answer:
-            stages.wrap(module, "cached_answer", "cached_answer")
-    stages.wrap(WSGIHandler, "__call__", "request")
-    stages.wrap(APIView, "dispatch", "DRF dispatch")
-    stages.wrap(APIView, "initial", "DRF initial")
-    stages.wrap(APIView, "check_throttles", "throttle")
-    stages.wrap(rates.api.views, "_params", "params")
-    stages.wrap(rates.http.caching, "_key", "key")
-    stages.wrap(rates.http.caching, "json_bytes", "encode")
-    stages.wrap(rates.http.caching, "_response", "response")
-    for name in ("rates_answer", "history_answer"):
-        stages.wrap(rates.api.answers, name, "build")
-    stages.wrap(redis.client.Redis, "execute_command", "redis")
-    stages.wrap(redis.client.Pipeline, "execute", "redis")
-    stages.wrap(CursorWrapper, "_execute_with_wrappers", "sql")
-    return stages
-
-
-STAGE_ROWS = [  # label, what, indent
-    ("request", "whole request (WSGI handler)", 0),
-    ("outside", "outside DRF: middleware, URLs, signals, plain views", 1),
-    ("DRF dispatch", "DRF dispatch (the view)", 1),
-    ("DRF initial", "auth, negotiation, throttle", 2),
-    ("throttle", "throttle: Redis INCR of the client's window", 3),
-    ("params", "parameter validation (serializer)", 2),
-    ("cached_answer", "cached_answer", 2),
-    ("key", "cache key: versions MGET", 3),
-    ("build", "build the answer (miss)", 3),
-    ("encode", "JSON encoding (miss)", 3),
-    ("response", "HttpResponse, ETag", 3),
-    ("redis", "Redis: ms (commands) in all the above", 1),
-    ("sql", "SQL: ms (statements) in all the above", 1),
-]
-
-
-def profile(endpoints: list[Target], seconds: float, first: date, windows: int) -> None:
-    """Each endpoint in this process: ms per request through koel.wsgi's stack (replay in
-    front of Django) and through Django's WSGI handler alone, then Django's again with timers
-    around the stages of a request (see STAGE_ROWS)."""
-    from django.core.handlers.wsgi import WSGIHandler
-
-    from rates.http.replay import ReplayApp
-
-    app = WSGIHandler()
-    replayed = ReplayApp(app)
-    replays: list[tuple[float, float]] = []
-    counter = [10**9]  # varied URLs never seen by the HTTP runs
-
-    def call(target: Target, handler=app) -> str:
-        counter[0] += 1
-        n = counter[0]
-        path, _, query = ("/" + target.url.split("://", 1)[1].split("/", 1)[1]).partition("?")
-        if target.vary == "amount":
-            query += f"&amount={n}"
-        elif target.vary == "window":
-            start = first + timedelta(days=n % windows)
-            query += f"&start={start}&end={start + timedelta(days=365)}"
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_X_FORWARDED_PROTO": "https",
-            "wsgi.input": io.BytesIO(),
-            "wsgi.errors": sys.stderr,
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
-        if target.clients:
-            c = n % target.clients
-            environ["HTTP_X_FORWARDED_FOR"] = f"10.{c // 65536 % 256}.{c // 256 % 256}.{c % 256}"
-        status = []
-        b"".join(handler(environ, lambda s, h, e=None: status.append(s)))
-        return status[0]
-
-    def loop(target: Target, budget: float, handler=app) -> tuple[int, float, float]:
-        done, started, cpu = 0, time.perf_counter(), time.process_time()
-        while time.perf_counter() - started < budget:
-            status = call(target, handler)
-            if not status.startswith("200"):
-                sys.exit(f"{target.name}: {status} in-process")
-            done += 1
-        return done, time.perf_counter() - started, time.process_time() - cpu
-
-    measured: list[tuple[float, float, Stages, int]] = []
-    shares: list[dict[str, float]] = []
-    for target in endpoints:
-        loop(target, min(1.0, seconds / 4))  # warm: connections, the cached answer
-        loop(target, min(0.5, seconds / 8), replayed)  # warm: the stored response
-        r, replay_elapsed, replay_cpu = loop(target, seconds / 4, replayed)
-        replays.append((replay_elapsed / r * 1e3, replay_cpu / r * 1e3))
-        n, elapsed, cpu = loop(target, seconds / 2)
-        stages = instrument()
-        try:
-            m, _, _ = loop(target, seconds / 2)
-        finally:
-            stages.restore()
-        measured.append((elapsed / n * 1e3, cpu / n * 1e3, stages, m))
-        profiler = cProfile.Profile(time.process_time)  # CPU time, not wall: waits excluded
-        profiler.enable()
-        try:
-            loop(target, seconds / 4)
-        finally:
-            profiler.disable()
-        shares.append(cpu_shares(profiler))
-
-    width = 11
-    print()
-    print(
-        f"in-process (no HTTP): koel.wsgi's stack, then Django's handler alone, "
-        f"~{seconds:g} s per endpoint:"
-    )
-    print(f"{'ms per request':<52}" + "".join(f"{t.short:>{width}}" for t in endpoints))
-    print(
-        f"{'koel.wsgi (replay in front: hits skip Django)':<52}"
-        + "".join(f"{p:>{width}.3f}" for p, _ in replays)
-    )
-    print(
-        f"{'  of which CPU (this process)':<52}" + "".join(f"{c:>{width}.3f}" for _, c in replays)
-    )
-    print(
-        f"{'Django alone (a miss, or what replay cannot serve)':<52}"
-        + "".join(f"{p:>{width}.3f}" for p, _, _, _ in measured)
-    )
-    print(
-        f"{'  of which CPU (this process)':<52}"
-        + "".join(f"{c:>{width}.3f}" for _, c, _, _ in measured)
-    )
-    for label, what, indent in STAGE_ROWS:
-        cells = []
-        for _, _, stages, m in measured:
-            seconds_ = stages.seconds
-            if label == "outside":
-                value = seconds_["request"] - seconds_.get("DRF dispatch", 0.0)
-            elif label not in seconds_:
-                cells.append(f"{'-':>{width}}")
-                continue
-            else:
-                value = seconds_[label]
-            ms = value / m * 1e3
-            if label in ("redis", "sql"):
-                cells.append(f"{ms:>{width - 5}.3f} ({stages.calls[label] / m:>2.0f})")
-            else:
-                cells.append(f"{ms:>{width}.3f}")
-        print(f"{'  ' * indent + what:<52}" + "".join(cells))
-    print("(rows after the first: with perf_counter timers around each stage, inclusive)")
-    print()
-    print(
-        f"{'share of the CPU time (cProfile, own time)':<52}"
-        + "".join(f"{t.short:>{width}}" for t in endpoints)
-    )
-    groups = sorted(
-        {g for share in shares for g in share},
-        key=lambda g: -max(share.get(g, 0.0) for share in shares),
-    )
-    for group in groups:
-        if max(share.get(group, 0.0) for share in shares) >= 0.02:
-            print(
-                f"{group:<52}" + "".join(f"{share.get(group, 0.0):>{width}.0%}" for share in shares)
-            )
-    print("(groups under 2% everywhere left out)")
-
-
-def cpu_shares(profiler: cProfile.Profile) -> dict[str, float]:
-    """Own CPU time per package (site-packages/<name>, Koel's apps, the standard library, C
-    built-ins: socket calls apart), as shares of the total."""
-    stats = pstats.Stats(profiler).stats  # {(file, line, name): (cc, nc, tottime, cumtime, …)}
-    stdlib = str(Path(os.__file__).parent)
-    totals: dict[str, float] = defaultdict(float)
-    for (filename, _, name), (_, _, own, _, _) in stats.items():
-        if "site-packages/" in filename:
-            group = filename.split("site-packages/", 1)[1].split("/", 1)[0]
-        elif filename.startswith(str(ROOT)):
-            group = "koel: " + filename.removeprefix(str(ROOT) + "/").split("/", 1)[0]
-        elif filename.startswith(stdlib) or filename.startswith("<frozen"):
-            group = "Python standard library"
-        elif filename == "~" and "socket" in name:
-            group = "socket calls (C)"
-        elif filename == "~":
-            group = "other C built-ins (getattr, isinstance, …)"
-        else:
-            group = filename
-        totals[group] += own
-    whole = sum(totals.values()) or 1.0
-    return {group: own / whole for group, own in totals.items()}
-
-
-# --- report ----------------------------------------------------------------------------------
-
-
-def report(runs: list[Target], bare: Target, nginx: Target, rounds: int) -> None:
-    print()
-    print(
-        f"{'endpoint':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-        f"{'vs bare':>9}{'vs nginx':>9}{'requests':>10}{'errors':>8}{'B/resp':>8}"
-        + (f"   (median of {rounds} rounds)" if rounds > 1 else "")
-    )
-    for t in runs:
-        if not t.runs:
-            print(f"{t.name:<36}  skipped: {t.note}")
-            continue
-        requests = sum(r["requests"] for r in t.runs)
-        errors = sum(r["errors"] for r in t.runs)
-        size = sum(r["bytes"] for r in t.runs) / max(requests, 1)
-        print(
-            f"{t.name:<36}{t.rps:>9,.0f}{t.median('p50_us') / 1e3:>9.2f}"
-            f"{t.median('p99_us') / 1e3:>9.2f}{max(r['max_us'] for r in t.runs) / 1e3:>9.1f}"
-            f"{t.rps / bare.rps:>9.0%}{t.rps / nginx.rps:>9.1%}{requests:>10,}{errors:>8,}"
-            f"{size:>8,.0f}" + (f"   {t.note}" if t.note else "")
-        )
-    print()
-    print(
-        f"{'CPU per request (ms), machine':<36}{'server':>9}{'nginx':>9}{'redis':>9}"
-        f"{'postgres':>9}{'wrk':>9}{'busy':>9}{'others':>9}"
-    )
-    for t in runs:
-        if t.runs:
-            print(
-                f"{t.name:<36}"
-                + "".join(
-                    f"{t.median(f'cpu_{k}_ms'):>9.3f}"
-                    for k in ("server", "nginx", "redis", "postgres", "wrk")
-                )
-                + f"{t.median('busy_pct'):>8.0f}%{t.median('other_pct'):>8.0f}%"
-            )
-    print(
-        "(server: granian's processes; postgres and redis: all their processes, whoever asked;"
-        " busy: all CPUs; others: busy minus all the columns)"
-    )
-    print()
-    pair = next(t for t in runs if t.name == f"{PAIR_NAME} (cached)")
-    if not pair.runs:
-        return
-    ratio, p99 = pair.rps / bare.rps, pair.median("p99_us") / 1e3
-    print(
-        f"{pair.name}: {ratio:.0%} of the bare Django view's req/s -> "
-        f"{'met' if ratio >= GOAL_RATIO else 'NOT met'}; p99 {p99:.2f} ms -> "
-        f"{'met' if p99 <= GOAL_P99_MS else 'NOT met'}"
-    )
-    print(
-        f"goal: {PAIR_NAME} (cached) >= {GOAL_RATIO:.0%} of the bare view's req/s, p99 <= "
-        f"{GOAL_P99_MS:g} ms"
-    )
-
-
 def main(args: argparse.Namespace) -> None:
     tools = require_tools()
     newest = ensure_database_ready()
-    history_query, first, windows = history_params(newest)
     clear_cache()
-    salt = int(time.time()) % 10**6 * 1000
     wrk_version = subprocess.run([tools["wrk"], "-v"], capture_output=True, text=True).stdout
     nginx_version = subprocess.run([tools["nginx"], "-v"], capture_output=True, text=True).stderr
     print(
@@ -794,8 +534,9 @@ def main(args: argparse.Namespace) -> None:
         flush=True,
     )
     print(
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per URL, "
-        f"{args.clients:,} client addresses (X-Forwarded-For); ECB rates through {newest}",
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per URL, {args.rounds} "
+        f"round(s), {args.clients:,} client addresses (X-Forwarded-For); "
+        f"ECB rates through {newest}",
         flush=True,
     )
     with ExitStack() as stack_, tempfile.TemporaryDirectory(prefix="koel-bench-api-") as tmp:
@@ -822,50 +563,101 @@ def main(args: argparse.Namespace) -> None:
             if get(url) != (200, body):
                 sys.exit(f"{url} does not answer the latest-for-pair bytes")
 
-        runs = targets(base, nginx, history_query, args.clients)
-        only = [part.strip() for part in args.only.split(",") if part.strip()]
-        for target in runs:
-            if only and target.koel and not any(part in target.name for part in only):
-                target.note = "not selected (--only)"
-                continue
-            status = warm_up(target, newest)
-            if status == 404 and "/v1/latest" in target.url:
-                # Frankfurter answers 404 once the newest ECB day is over 14 days old (the
-                # bundled history ends in the past): the newest day's URL takes the same path.
-                target.url = target.url.replace("/v1/latest", f"/v1/{newest}")
-                target.name = target.name.replace("/v1/latest", f"/v1/{newest}")
-                print(f"  /v1/latest answers 404 (ECB data ends {newest}): /v1/{newest} measured")
-                status = warm_up(target, newest)
-            if status != 200:
-                target.note = f"{target.url.removeprefix(base)} answers {status}"
-                print(f"  {target.name}: {target.note}; skipped", flush=True)
-        chosen = [t for t in runs if not t.note]
+        runs = targets(base, nginx, newest, args.clients)
+        chosen = select(runs, args.only, base, newest)
+        describe_misses(chosen)
+        context = RunContext(workdir, salt=int(time.time()) % 10**6 * 1000)
         # Untimed, 3 s: every server thread opens its database and Redis connections.
         warm = next(t for t in runs if t.name == f"{PAIR_NAME} (cached)")
-        run_wrk(tools["wrk"], warm, _short(args), first, windows, salt, meter)
+        run_wrk(tools["wrk"], warm, _short(args), context, meter)
+        salt = context.salt
         for round_ in range(args.rounds):
+            bare = 0.0  # this round's, once measured (nginx comes before it)
             for target in chosen:
-                warm_up(target, newest)  # the cached answer, again after a clear_cache()
-                salt_ = salt + round_ * 10**8
-                result = run_wrk(tools["wrk"], target, args, first, windows, salt_, meter)
+                warm_up(target)  # the cached answer, again after a clear_cache()
+                context.round, context.salt = round_, salt + round_ * 10**8
+                result = run_wrk(tools["wrk"], target, args, context, meter)
                 target.runs.append(result)
+                if target is runs[1]:
+                    context.fastest_rps = result["rps"]  # no miss is faster than the bare view
+                    bare = result["rps"]
                 if target.vary:
-                    clear_cache()  # bounded memory, and no window is cached for the next round
-                if target.vary == "window" and result["requests"] > windows:
-                    print(f"  note: more requests than the {windows:,} windows: some were hits")
-                print(
-                    f"  round {round_ + 1}: {target.name:<36} {result['rps']:>8,.0f} req/s  "
-                    f"p50 {result['p50_us'] / 1e3:6.2f} ms  p99 {result['p99_us'] / 1e3:7.2f} ms"
-                    f"  errors {result['errors']}  machine busy {result['busy_pct']:.0f}%, "
-                    f"other processes {result['other_pct']:.0f}%",
-                    flush=True,
-                )
+                    clear_cache()  # bounded memory, and no question is cached for the next round
+                print_run(round_, target, result, bare)
         report(runs, bare=runs[1], nginx=runs[0], rounds=args.rounds)
+        verdicts(runs, bare=runs[1])
         if args.profile:
             os.environ["KOEL_BENCH_BARE_BODY"] = str(body_file)  # /bench/bare, in-process
             endpoints = [runs[1], *(t for t in runs if t.koel and t.runs)]
-            profile(endpoints, args.profile, first, windows)
+            profile(endpoints, args.profile)
     print(f"cache: {clear_cache():,} keys of prefix {CACHE_PREFIX!r} deleted")
+
+
+def select(runs: list[Target], only: str, base: str, newest: date) -> list[Target]:
+    """The rows to run (--only; baselines always), each checked to answer 200 (a few of its
+    URLs for a varied row); the cache entries its first request stored are noted."""
+    parts = [part.strip() for part in only.split(",") if part.strip()]
+    for target in runs:
+        if parts and target.koel and not any(part in target.name for part in parts):
+            target.note = "not selected (--only)"
+            continue
+        stored = stored_answers(CACHE_PREFIX)
+        status = warm_up(target)
+        if status == 404 and "/v1/latest" in target.url:
+            # Frankfurter answers 404 once the newest ECB day is over 14 days old (the
+            # bundled history ends in the past): the newest day's URL takes the same path.
+            target.url = target.url.replace("/v1/latest", f"/v1/{newest}")
+            target.name = target.name.replace("/v1/latest", f"/v1/{newest}")
+            print(f"  /v1/latest answers 404 (ECB data ends {newest}): /v1/{newest} measured")
+            status = warm_up(target)
+        target.warm_stored = stored_answers(CACHE_PREFIX) - stored
+        failed = [(url, code) for url in sample_paths(target)[1:] if (code := get(url)[0]) != 200]
+        if status != 200 or failed:
+            url, status = failed[0] if failed else (sample_paths(target)[0], status)
+            target.note = f"{url.removeprefix(base)} answers {status}"
+            print(f"  {target.name}: {target.note}; skipped", flush=True)
+    return [t for t in runs if not t.note]
+
+
+def describe_misses(chosen: list[Target]) -> None:
+    """How each uncached row makes every request a miss (bench/api_vary.py)."""
+    rows = [t for t in chosen if t.space is not None or t.vary == "amount"]
+    if rows:
+        print("uncached rows, and how every request misses:")
+    for t in rows:
+        if t.vary == "amount":
+            how = "a new amount every request, at one pair's (cached) rate: not a miss by design"
+        elif t.space.cycle:
+            how = (
+                f"a new {t.space.how} every request, {t.space.size:,} of them, cycled while the "
+                f"versions of their {len({*t.space.bases, *t.space.targets})} currencies and the "
+                "generation are bumped (every 20 ms to 1 s: each run's line says), as a write of "
+                "their rates does"
+            )
+        else:
+            how = (
+                f"a new {t.space.how} every request, {t.space.size:,} distinct questions, none "
+                "asked twice in a run; the cache is cleared after every run"
+            )
+        print(f"  {t.name}: {how}")
+
+
+def print_run(round_: int, target: Target, result: dict, bare: float) -> None:
+    share = f"{result['rps'] / bare:5.0%}" if bare else "    -"
+    extra = ""
+    if target.space is not None:
+        extra = f"  answers stored/request {result['stored_per_request']:.2f}"
+        if result["bumps"]:
+            extra += f", {result['bumps']:,} bumps every {result['bump_ms']:.0f} ms"
+        if result["repeated"]:
+            extra += f"  NOTE: a thread asked past its {result['paths']:,} questions"
+    print(
+        f"  round {round_ + 1}: {target.name:<40} {result['rps']:>8,.0f} req/s {share} of bare  "
+        f"p50 {result['p50_us'] / 1e3:6.2f} ms  p99 {result['p99_us'] / 1e3:7.2f} ms  "
+        f"server CPU {result['cpu_server_ms']:.3f} ms/req  errors {result['errors']}  "
+        f"busy {result['busy_pct']:.0f}%, others {result['other_pct']:.0f}%{extra}",
+        flush=True,
+    )
 
 
 def _short(args: argparse.Namespace) -> argparse.Namespace:
