@@ -565,6 +565,7 @@ def main(args: argparse.Namespace) -> None:
 
         runs = targets(base, nginx, newest, args.clients)
         chosen = select(runs, args.only, base, newest)
+        clear_cache()  # the answers of select()'s sample questions, which the runs ask too
         describe_misses(chosen)
         context = RunContext(workdir, salt=int(time.time()) % 10**6 * 1000)
         # Untimed, 3 s: every server thread opens its database and Redis connections.
@@ -574,7 +575,9 @@ def main(args: argparse.Namespace) -> None:
         for round_ in range(args.rounds):
             bare = 0.0  # this round's, once measured (nginx comes before it)
             for target in chosen:
-                warm_up(target)  # the cached answer, again after a clear_cache()
+                warm_up(target)  # the cached answer (or rate), again after a clear_cache()
+                if target.space is not None:
+                    clear_cache()  # its warm-up question may be among those the run asks
                 context.round, context.salt = round_, salt + round_ * 10**8
                 result = run_wrk(tools["wrk"], target, args, context, meter)
                 target.runs.append(result)
