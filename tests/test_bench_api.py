@@ -1,11 +1,13 @@
 """bench/api.py's uncached rows (bench/api_vary.py): every question different, and really a miss."""
 
 import time
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.cache import cache
 
+from bench.api_report import GOALS, _verdict
 from bench.api_vary import (
     FIRST_DAY,
     YEAR,
@@ -114,3 +116,42 @@ def test_latest_questions_are_about_currencies_quoted_on_the_newest_day_and_inst
 
     assert current == ("EUR", "GBP", "JPY", "USD")
     assert always == ("EUR", "GBP", "USD")
+
+
+@dataclass
+class _Row:
+    """What bench/api_report.py reads of bench/api.py's Target (importing bench/api.py would set
+    up its server's environment in this process)."""
+
+    name: str
+    rps: float
+    runs: list[dict]
+    space: Space | None = None
+    note: str = ""
+    warm_stored: int = 0
+
+    def median(self, key: str) -> float:
+        return self.runs[0][key]
+
+
+def _row(name: str, rps: float, p99_ms: float = 5.0, stored: float = 0.0, space=None) -> _Row:
+    run = {"rps": rps, "p99_us": p99_ms * 1e3, "cpu_server_ms": 1.0, "stored_per_request": stored}
+    return _Row(name, rps, [run], space)
+
+
+def test_an_uncached_row_meets_its_goal_only_when_its_requests_were_misses():
+    goal = next(g for g in GOALS if g.rows == ("latest-for-pair (uncached)",))
+    bare, space = _row("bare", 1000), Space("/r?base={base}", ("EUR",), cycle=True)
+
+    assert _verdict(goal, _row("p", 300, stored=1.0, space=space), bare)[0] == "met"
+    assert _verdict(goal, _row("p", 200, stored=1.0, space=space), bare)[0] == "NOT met"
+    assert _verdict(goal, _row("p", 300, stored=0.5, space=space), bare)[0] == "not measured"
+
+
+def test_a_cached_row_needs_the_bare_view_s_rate_and_a_p99_of_10_ms():
+    goal = next(g for g in GOALS if g.rows == ())
+    bare = _row("bare", 1000)
+
+    assert _verdict(goal, _row("c", 1000, p99_ms=9.9), bare)[0] == "met"
+    assert _verdict(goal, _row("c", 1000, p99_ms=10.1), bare)[0] == "NOT met"
+    assert _verdict(goal, _row("c", 990, p99_ms=5), bare)[0] == "NOT met"
