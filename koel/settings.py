@@ -233,8 +233,7 @@ X_FRAME_OPTIONS = "DENY"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 200,
+    "DEFAULT_PAGINATION_CLASS": "rates.api.pagination.BoundedLimitOffsetPagination",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rates.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
