@@ -1,11 +1,13 @@
 """The shape of the code stays as docs/architecture.md draws it.
 
 The import rules are import-linter contracts in pyproject.toml; each one is a test here, so
-`make test` fails when an arrow breaks. The scraping tasks are queued by name (rates may not
-import scrapers), so the names are checked against what the Celery app really registers.
+`make test` fails when an arrow breaks, and each is shown to refuse one import it forbids (on a
+copy of the code). The scraping tasks are queued by name (rates may not import scrapers), so the
+names are checked against what the Celery app really registers.
 """
 
 import inspect
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -22,24 +24,46 @@ CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["import
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
-def test_contracts_are_declared():
-    # A config whose contract list lost its entries would make every test below vanish.
-    ids = {contract["id"] for contract in CONTRACTS["contracts"]}
-    assert {"rates-not-scrapers", "reads-not-ingest", "compat-not-models", "core-not-web"} <= ids
+def lint_imports(cwd: Path, contract: str) -> subprocess.CompletedProcess:
+    # --no-cache: nothing is written into the work tree; building the graph takes a second.
+    command = [str(LINT_IMPORTS), "--no-cache", "--no-logo", "--contract", contract]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
 
 
 @pytest.mark.parametrize("contract", [c["id"] for c in CONTRACTS["contracts"]])
 def test_import_contract_kept(contract):
-    # --no-cache: nothing is written into the work tree; building the graph takes a second.
-    result = subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache", "--no-logo", "--contract", contract],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = lint_imports(ROOT, contract)
     if result.returncode:
         pytest.fail(result.stdout + result.stderr, pytrace=False)
+
+
+# One import per contract that it must refuse, added to a copy of the code.
+BREACHES = {
+    "rates-not-scrapers": ("rates/cache.py", "import scrapers.manager"),
+    "reads-not-ingest": ("rates/reads/__init__.py", "import rates.ingest.services"),
+    "compat-not-models": ("rates/compat/__init__.py", "import rates.models"),
+    "core-not-web": ("rates/ingest/__init__.py", "import rates.api.views"),
+    "rates-layers": ("rates/table.py", "import rates.reads"),
+}
+
+
+def test_every_contract_has_a_breach():
+    # Every contract is proven able to fail; a contract list that lost entries fails here too.
+    assert set(BREACHES) == {contract["id"] for contract in CONTRACTS["contracts"]}
+
+
+@pytest.mark.parametrize("contract", sorted(BREACHES))
+def test_import_contract_catches_a_breach(contract, tmp_path):
+    # A contract that names a wrong module or allows too much would pass on any code.
+    for package in ("koel", "rates", "scrapers"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    path, line = BREACHES[contract]
+    with (tmp_path / path).open("a") as module:
+        module.write(f"\n{line}  # noqa\n")
+    result = lint_imports(tmp_path, contract)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BROKEN" in result.stdout
 
 
 def registered_tasks() -> dict:
