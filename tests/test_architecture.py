@@ -43,6 +43,7 @@ BREACHES = {
     "reads-not-ingest": ("rates/reads/__init__.py", "import rates.ingest.services"),
     "compat-not-models": ("rates/compat/__init__.py", "import rates.models"),
     "core-not-web": ("rates/ingest/__init__.py", "import rates.api.views"),
+    "spiders-parse-only": ("scrapers/spiders/__init__.py", "import scrapers.pipelines"),
     "rates-layers": ("rates/table.py", "import rates.reads"),
 }
 
