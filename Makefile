@@ -18,9 +18,13 @@ run: $(VENV)/.requirements-dev
 test: $(VENV)/.requirements-dev
 	$(PY) -m koel.stack test $(ARGS)
 
+# Lint: ruff, the import rules (pyproject.toml's [tool.importlinter]; docs/architecture.md) and
+# migrations matching the models (checked against the same servers as `make test`).
 lint: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(PY) -m koel.stack exec $(PY) manage.py makemigrations --check --dry-run
 
 fmt: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check --fix .
