@@ -100,7 +100,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
 from rates.cache import bump_on_commit  # noqa: E402
-from rates.ingest.acceptance import rates_accept  # noqa: E402
+from rates.ingest.acceptance import DERIVED_SOURCE, rates_accept  # noqa: E402
 from rates.ingest.services import rates_upsert  # noqa: E402
 from rates.models import (  # noqa: E402
     Currency,
@@ -119,7 +119,7 @@ import scrape_site  # noqa: E402
 
 SPIDER = "open_er_api"  # the measured source
 OTHER = "floatrates"  # the comparison
-TOUCHED = (SPIDER, OTHER, manager.DERIVED_SOURCE)  # sources this bench may write rows under
+TOUCHED = (SPIDER, OTHER, DERIVED_SOURCE)  # sources this bench may write rows under
 JSON = "application/json"
 WINDOW = timedelta(hours=3)  # the run's instants: one a minute from now - WINDOW
 # The diagnostic crawl: no log record per item, no stats dump at the end.

@@ -1,4 +1,4 @@
-"""What a spider saw, before normalisation."""
+"""What a spider saw, before the pipeline divides out its quoting unit."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -6,56 +6,40 @@ For the bases of a run (a currency group, one base, or what one source quotes):
    targets; a failing source is recorded and the next one is tried;
 2. single-pair sources for the (base, target) pairs still missing, within
    KOEL_SINGLE_PAIR_BUDGET requests per run;
-3. pairs still missing are filled as cross rates through a pivot (or inverses) computed from
-   rates this run stored, and stored with the derived flag under the source "koel".
+3. pairs still missing, of bases this run stored rates of, are asked of rates.ingest.derived
+   (inverse and cross rates through a pivot, under the source "koel").
 
-Every crawl runs in a fresh process (`manage.py crawl … --report`) with a time limit; every rate
-passes the quarantine (rates.ingest.acceptance) before it is published. Source health and the
+Every crawl runs in a fresh process (`manage.py crawl … --report`, read back as a CrawlOutcome)
+with a time limit; every rate, derived ones too, passes validation and the quarantine
+(rates.ingest.acceptance) before it is published. Source health and the
 circuit breaker are updated after every attempt; the run row shows progress as it goes.
 """
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
-from scrapy.spiderloader import SpiderLoader
 
-from rates.ingest.services import rates_upsert
+from rates.ingest.derived import rates_derive
 from rates.models import Currency, ScrapeRun, Source, SourceKind
-from rates.reads.resolution import resolve
-from rates.reads.selectors import latest_observations, pivots
 from rates.runs.health import source_attempt_record, source_availability
 from rates.runs.services import run_attempt, run_finish, run_progress, run_start
-from rates.types import RatePath, RateRow
 
-from .management.commands.crawl import scrapy_settings
-
-DERIVED_SOURCE = "koel"
+from .crawling import spider_codes
+from .outcome import CrawlOutcome
 
 
 class Scope:
     GROUP = "group"
     BASE = "base"
     SOURCE = "source"
-
-
-@dataclass
-class CrawlOutcome:
-    ok: bool
-    bases: dict[str, list[str]]  # base -> targets stored (quarantined ones excluded)
-    written: int = 0
-    quarantined: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    error: str = ""
 
 
 @dataclass
@@ -98,19 +82,19 @@ def scrape(*, scope: str, target: str, trigger: str = "manual", task_id: str = "
                 continue
             budget -= len(targets)
             _attempt(run, source, coverage, bases=[base], targets=targets)
-    derived = 0 if scope == Scope.SOURCE else _fill_derived(coverage)
+    derived, held = (0, 0) if scope == Scope.SOURCE else _fill_derived(coverage)
     errors = [
         f"{base}: no rate for {len(targets)} target(s): {', '.join(sorted(targets)[:10])}"
         for base, targets in coverage.missing.items()
         if targets and scope != Scope.SOURCE
     ]
     any_read = any(attempt.get("outcome") == "ok" for attempt in run.attempts)
-    return run_finish(run, any_read=any_read, derived=derived, errors=errors)
+    return run_finish(run, any_read=any_read, derived=derived, derived_held=held, errors=errors)
 
 
 def _plan(scope: str, target: str) -> tuple[list[str], list[Source]]:
     """The bases of the run and the sources it may use, in priority order."""
-    with_spider = set(SpiderLoader.from_settings(scrapy_settings()).list())
+    with_spider = spider_codes()
     sources = [
         s
         for s in Source.objects.filter(enabled=True).order_by("priority", "code")
@@ -172,17 +156,10 @@ def crawl(source: Source, *, bases: list[str], targets=()) -> CrawlOutcome:
     """`manage.py crawl` in a fresh process, killed after KOEL_CRAWL_TIME_LIMIT seconds."""
     with tempfile.TemporaryDirectory(prefix="koel-crawl-") as workdir:
         report = Path(workdir) / "report.json"
-        command = [sys.executable, "manage.py", "crawl", source.code, "--report", str(report)]
-        command += [arg for base in bases for arg in ("--base", base)]
-        command += [arg for target in targets for arg in ("--target", target)]
-        for name, value in settings.KOEL_CRAWL_SETTINGS.items():
-            command += ["--set", f"{name}={value}"]
-        if settings.KOEL_DEMO:
-            command += ["--base-url", f"{settings.KOEL_DEMO_URL.rstrip('/')}/{source.code}"]
         started = time.monotonic()
         try:
             finished = subprocess.run(
-                command,
+                _command(source, report, bases, targets),
                 cwd=settings.BASE_DIR,
                 env=child_env(),
                 capture_output=True,
@@ -190,23 +167,25 @@ def crawl(source: Source, *, bases: list[str], targets=()) -> CrawlOutcome:
                 timeout=settings.KOEL_CRAWL_TIME_LIMIT,
             )
         except subprocess.TimeoutExpired:
-            seconds = time.monotonic() - started
-            limit = settings.KOEL_CRAWL_TIME_LIMIT
-            return CrawlOutcome(False, {}, seconds=seconds, error=f"killed after {limit} s")
+            limit, seconds = settings.KOEL_CRAWL_TIME_LIMIT, time.monotonic() - started
+            return CrawlOutcome(source.code, error=f"killed after {limit} s", seconds=seconds)
         seconds = round(time.monotonic() - started, 3)
         if not report.exists():
-            return CrawlOutcome(False, {}, seconds=seconds, error=_last_line(finished.stderr))
-        data = json.loads(report.read_text())
-    error = "" if data["ok"] else (data["error"] or _failure(data, finished.stderr))
-    return CrawlOutcome(
-        ok=data["ok"],
-        bases=data["bases"],
-        written=data["written"],
-        quarantined=data["quarantined"],
-        requests=data["requests"],
-        seconds=seconds,
-        error=error,
-    )
+            return CrawlOutcome(source.code, error=_last_line(finished.stderr), seconds=seconds)
+        outcome = CrawlOutcome.from_json(report.read_text())
+    error = "" if outcome.ok else outcome.error or _failure(outcome, finished.stderr)
+    return replace(outcome, seconds=seconds, error=error)
+
+
+def _command(source: Source, report: Path, bases: list[str], targets) -> list[str]:
+    command = [sys.executable, "manage.py", "crawl", source.code, "--report", str(report)]
+    command += [arg for base in bases for arg in ("--base", base)]
+    command += [arg for target in targets for arg in ("--target", target)]
+    for name, value in settings.KOEL_CRAWL_SETTINGS.items():
+        command += ["--set", f"{name}={value}"]
+    if settings.KOEL_DEMO:
+        command += ["--base-url", f"{settings.KOEL_DEMO_URL.rstrip('/')}/{source.code}"]
+    return command
 
 
 def child_env() -> dict[str, str]:
@@ -223,11 +202,11 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "KOEL_CACHE_PREFIX": prefix}
 
 
-def _failure(data: dict, stderr: str) -> str:
-    reason = data.get("finish_reason", "")
-    if reason and reason != "finished":
-        return reason
-    return _last_line(stderr) or f"{data.get('errors', 0)} error(s), {data['received']} rates"
+def _failure(outcome: CrawlOutcome, stderr: str) -> str:
+    if outcome.finish_reason and outcome.finish_reason != "finished":
+        return outcome.finish_reason
+    read = f"{outcome.received} rates ({outcome.rejected} rejected)"
+    return _last_line(stderr) or f"{outcome.errors} error(s), {read}"
 
 
 def _last_line(text: str) -> str:
@@ -235,27 +214,13 @@ def _last_line(text: str) -> str:
     return lines[-1][-500:] if lines else "crawl process failed without output"
 
 
-def _fill_derived(coverage: Coverage) -> int:
-    """Store inverse/cross rates for the pairs no source gave, for bases this run stored rates
-    of: a base whose sources all failed gets nothing new (its last good rates stay served)."""
+def _fill_derived(coverage: Coverage) -> tuple[int, int]:
+    """Ask for inverse/cross rates of the pairs no source gave, for bases this run stored rates
+    of: a base whose sources all failed gets nothing new (its last good rates stay served).
+    Returns (rates written, rates held by the quarantine)."""
     bases = [base for base in coverage.bases_missing() if coverage.stored.get(base)]
-    codes = set(bases) | {t for base in bases for t in coverage.missing[base]} | set(pivots())
-    found = latest_observations(bases=codes, targets=codes)
-    rows = []
-    for base in bases:
-        for target in sorted(coverage.missing[base]):
-            quote_ = resolve(found, base, target, pivots())
-            if quote_ is not None and quote_.path is not RatePath.DIRECT:
-                rows.append(RateRow(base, target, quote_.rate, quote_.observed_at, derived=True))
-    if not rows:
-        return 0
-    result = rates_upsert(source=DERIVED_SOURCE, rows=rows)
-    coverage.add(_by_base(rows))
-    return result.written
-
-
-def _by_base(rows: list[RateRow]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for row in rows:
-        grouped.setdefault(row.base, []).append(row.target)
-    return grouped
+    if not bases:
+        return 0, 0
+    result = rates_derive(missing={base: sorted(coverage.missing[base]) for base in bases})
+    coverage.add(result.published_by_base())
+    return result.written, result.quarantined

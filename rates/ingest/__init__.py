@@ -1,1 +1,2 @@
-"""The one way in: acceptance (validate, quarantine), the write service, partitions, loaders."""
+"""The one way in: validation (once), acceptance (quarantine), derived rates, the write service,
+partitions, loaders."""

@@ -1,6 +1,7 @@
-"""Scraped rates pass through here before they are published: the quarantine.
+"""Scraped and derived rates pass through here before they are published: validation (once,
+rates.ingest.validation), then the quarantine.
 
-A scraped rate further than KOEL_QUARANTINE_BAND percent from the pair's last stored rate is not
+A rate further than KOEL_QUARANTINE_BAND percent from the pair's last stored rate is not
 stored but held (QuarantinedRate, visible in the admin with the reason). It is published when a
 second source confirms it (a rate for the same pair from another source, within the band of the
 held one) or an admin approves it. A pair with no stored rate yet has nothing to compare with and
@@ -8,7 +9,7 @@ is published as given.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,11 +17,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rates.ingest.services import rates_upsert, rates_validate
+from rates.exceptions import RowError
+from rates.ingest.services import rates_write
+from rates.ingest.validation import ValidRows, rates_validate
 from rates.models import QuarantinedRate, QuarantineStatus
 from rates.reads.resolution import resolve
 from rates.reads.selectors import latest_observations
 from rates.types import RateRow
+
+# Koel's own source: the inverse and cross rates rates.ingest.derived computes. A held rate of it
+# is a derived one and is released as such (QuarantinedRate has no derived column).
+DERIVED_SOURCE = "koel"
 
 
 @dataclass(frozen=True)
@@ -30,13 +37,44 @@ class AcceptResult:
     quarantined: int
     released: int  # held rates of other sources this batch confirmed
     held: frozenset[tuple[str, str]] = frozenset()  # the (base, target) pairs held back
+    published: frozenset[tuple[str, str]] = frozenset()  # the pairs of this batch published
+    rejected: tuple[RowError, ...] = ()  # invalid rows left out (with drop_invalid)
+
+    def published_by_base(self) -> dict[str, list[str]]:
+        """{base: sorted targets} of the pairs published."""
+        grouped: dict[str, list[str]] = {}
+        for base, target in sorted(self.published):
+            grouped.setdefault(base, []).append(target)
+        return grouped
 
 
-def rates_accept(*, source: str, rows: Iterable[RateRow]) -> AcceptResult:
-    """Publish `rows` of `source`, holding back those outside the band (see the module doc)."""
+def rates_accept(
+    *, source: str, rows: Iterable[RateRow], drop_invalid: bool = False
+) -> AcceptResult:
+    """Validate `rows` of `source` and publish them, holding back those outside the band (see
+    the module doc). A bad row fails the batch before any check, or with `drop_invalid` is left
+    out and reported in `rejected` (rates.ingest.validation)."""
     rows = list(rows)
-    rates_validate(source=source, rows=rows)
-    band = Decimal(str(settings.KOEL_QUARANTINE_BAND)) / 100
+    valid = rates_validate(source=source, rows=rows, drop_invalid=drop_invalid)
+    publish, to_hold, confirmed = _screen(source, valid.rows)
+    with transaction.atomic():
+        written = rates_write(valid=valid.only(publish)).written
+        written += _release(confirmed, by=f"confirmed by {source}")
+        _hold(source, to_hold)
+    return AcceptResult(
+        received=len(rows),
+        written=written,
+        quarantined=len(to_hold),
+        released=len(confirmed),
+        held=frozenset((row.base, row.target) for row, _ in to_hold),
+        published=frozenset((row.base, row.target) for row in publish),
+        rejected=valid.rejected,
+    )
+
+
+def _screen(source: str, rows: Sequence[RateRow]) -> tuple[list, list, list]:
+    """(rows to publish, (row, reference) pairs to hold, held rates of others they confirm)."""
+    band = _band()
     references = _references(rows)
     publish, suspect = [], []
     for row in rows:
@@ -55,12 +93,7 @@ def rates_accept(*, source: str, rows: Iterable[RateRow]) -> AcceptResult:
             confirmed.extend(matches)
         else:
             to_hold.append((row, reference))
-    with transaction.atomic():
-        written = rates_upsert(source=source, rows=publish).written
-        written += _release(confirmed, by=f"confirmed by {source}")
-        _hold(source, to_hold, band)
-    held_pairs = frozenset((row.base, row.target) for row, _ in to_hold)
-    return AcceptResult(len(rows), written, len(to_hold), len(confirmed), held_pairs)
+    return publish, to_hold, confirmed
 
 
 def quarantine_approve(ids: Iterable[int], *, by: str) -> int:
@@ -80,11 +113,15 @@ def quarantine_reject(ids: Iterable[int], *, by: str) -> int:
     )
 
 
+def _band() -> Decimal:
+    return Decimal(str(settings.KOEL_QUARANTINE_BAND)) / 100
+
+
 def _deviation(rate: Decimal, reference: Decimal) -> Decimal:
     return abs(rate / reference - 1)
 
 
-def _references(rows: list[RateRow]) -> dict[tuple[str, str], Decimal]:
+def _references(rows: Sequence[RateRow]) -> dict[tuple[str, str], Decimal]:
     """The last stored rate of each pair of `rows`: its direct quote, else the inverse."""
     pairs = {(row.base, row.target) for row in rows}
     codes = {code for pair in pairs for code in pair}
@@ -115,19 +152,22 @@ def _release(held: list[QuarantinedRate], *, by: str) -> int:
     written = 0
     by_source = defaultdict(list)
     for rate in held:
+        derived = rate.source_id == DERIVED_SOURCE
         by_source[rate.source_id].append(
-            RateRow(rate.base_id, rate.target_id, rate.rate, rate.observed_at)
+            RateRow(rate.base_id, rate.target_id, rate.rate, rate.observed_at, derived=derived)
         )
     for source, rows in by_source.items():
-        written += rates_upsert(source=source, rows=rows).written
+        # Validated when they were received; held rows are never edited since.
+        written += rates_write(valid=ValidRows(source, tuple(rows))).written
     QuarantinedRate.objects.filter(id__in=[rate.id for rate in held]).update(
         status=QuarantineStatus.RELEASED, resolved_at=timezone.now(), resolved_by=by
     )
     return written
 
 
-def _hold(source: str, rows: list[tuple[RateRow, Decimal]], band: Decimal) -> None:
+def _hold(source: str, rows: list[tuple[RateRow, Decimal]]) -> None:
     """Hold each row; a source repeating its held value updates its one held row per pair."""
+    band = _band()
     for row, reference in rows:
         percent, limit = (row.rate / reference - 1) * 100, float(band * 100)
         reason = (

@@ -69,11 +69,15 @@ def run_progress(run: ScrapeRun, *, bases_done: int) -> None:
     ScrapeRun.objects.filter(id=run.id).update(bases_done=bases_done)
 
 
-def run_finish(run: ScrapeRun, *, any_read: bool, derived: int, errors: list[str]) -> ScrapeRun:
+def run_finish(
+    run: ScrapeRun, *, any_read: bool, derived: int, errors: list[str], derived_held: int = 0
+) -> ScrapeRun:
     """Close the run: failed when no source gave a rate (an unchanged re-scrape writes nothing
-    new and is still a success), partial when pairs are still missing."""
+    new and is still a success), partial when pairs are still missing. `derived_held` counts
+    derived rates the quarantine held; they add to the run's quarantined ones."""
     run.refresh_from_db()
     run.rates_derived = derived
+    run.rates_quarantined += derived_held
     run.errors = errors
     run.bases_done = run.bases_total
     run.finished_at = timezone.now()

@@ -12,20 +12,20 @@ Units:  series FX{AAA}{BBB} means 1 AAA = v BBB, so FXUSDCAD gives USD→CAD. Th
 Bases:  the group request returns every currency at once, so the `bases` argument is ignored.
 Errors: a body that is not JSON raises ValueError (json.JSONDecodeError); JSON without
         observations yields [] and so closes the crawl as "parsed no rates"; a malformed date or
-        value inside an observation raises (ValueError, decimal.InvalidOperation) and fails it.
+        value inside an observation raises ValueError and fails it.
 """
 
 import json
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import rate_text
 
 from .base import RateSpider
 
@@ -64,4 +64,5 @@ def _observation_items(day: dict) -> Iterator[RateItem]:
         match = DAILY_SERIES.fullmatch(series)
         # An empty value is a day the Bank published nothing for that series.
         if match and isinstance(cell, dict) and cell.get("v"):
-            yield RateItem(match[1], match[2], Decimal(cell["v"]), when)
+            rate = rate_text(cell["v"], source="bank_of_canada", what=series)
+            yield RateItem(match[1], match[2], rate, when)

@@ -1,13 +1,17 @@
 """The base classes of Koel's spiders: arguments every source takes, the empty-page rule, one
-request per pair for single-pair sources, and API keys kept out of the logs."""
+request per pair for single-pair sources, items from a JSON rates object, and API keys kept out
+of the logs."""
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
 
 import scrapy
 from scrapy.exceptions import CloseSpider
 
-from scrapers.items import RateItem
+from scrapers.items import ONE, RateItem
+from scrapers.numbers import rate_number
 
 
 class RateSpider(scrapy.Spider):
@@ -90,6 +94,21 @@ class SinglePairSpider(RateSpider):
         for item in items:
             if frozenset((item.base, item.target)) in wanted:
                 yield item
+
+
+def quote_items(
+    base: str, rates: Mapping[str, object], when: datetime, *, source: str, per: Decimal = ONE
+) -> list[RateItem]:
+    """One item per entry of a JSON body's {code: rate} object (`per` base each), the base's own
+    entry left out: the shape of most multi-pair APIs."""
+    base = base.upper()
+    return [
+        RateItem(
+            base, code.upper(), rate_number(rate, source=source, what=f"rate for {code}"), when, per
+        )
+        for code, rate in rates.items()
+        if code.upper() != base
+    ]
 
 
 class _Redact(logging.Filter):

@@ -8,7 +8,6 @@ Units:  1 EUR = rate currency, plain decimals; EUR is the only base. Published a
 
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 
 import scrapy
 from lxml import etree
@@ -16,6 +15,7 @@ from scrapy.http import TextResponse
 
 from rates.ingest.ecb_history import observed_at
 from scrapers.items import RateItem
+from scrapers.numbers import rate_text
 
 from .base import RateSpider
 
@@ -49,7 +49,9 @@ def parse_ecb_daily(body: bytes) -> list[RateItem]:
     if not days:
         return []
     when = observed_at(date.fromisoformat(days[0].get("time")))
-    return [
-        RateItem("EUR", cube.get("currency"), Decimal(cube.get("rate")), when)
-        for cube in days[0].xpath("*[local-name()='Cube'][@currency]")
-    ]
+    items = []
+    for cube in days[0].xpath("*[local-name()='Cube'][@currency]"):
+        code = cube.get("currency")
+        rate = rate_text(cube.get("rate"), source="ecb", what=f"rate for {code}")
+        items.append(RateItem("EUR", code, rate, when))
+    return items

@@ -27,8 +27,9 @@ import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import is_json_number
 
-from .base import RateSpider, hide_in_logs
+from .base import RateSpider, hide_in_logs, quote_items
 
 
 class ExchangerateApiSpider(RateSpider):
@@ -64,25 +65,9 @@ def parse_exchangerate_api(body: bytes) -> list[RateItem]:
     base = data.get("base_code")
     rates = data.get("conversion_rates")
     stamp = data.get("time_last_update_unix")
-    if not isinstance(base, str) or not isinstance(rates, dict) or not _is_number(stamp):
+    if not isinstance(base, str) or not isinstance(rates, dict) or not is_json_number(stamp):
         raise ValueError(
             "exchangerate_api: success body without base_code, conversion_rates or update time"
         )
     when = datetime.fromtimestamp(int(stamp), tz=UTC)
-    base = base.upper()
-    return [
-        RateItem(base, code.upper(), _rate(code, value), when)
-        for code, value in rates.items()
-        if code.upper() != base
-    ]
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
-
-
-def _rate(code: str, value: object) -> Decimal:
-    # parse_float=Decimal keeps every digit; whole numbers (the base's own 1) arrive as int.
-    if not _is_number(value):
-        raise ValueError(f"exchangerate_api: rate for {code} is not a number: {value!r}")
-    return Decimal(value)
+    return quote_items(base, rates, when, source="exchangerate_api")

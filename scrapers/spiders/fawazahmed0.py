@@ -4,8 +4,8 @@ URL:    {base_url}/v1/currencies/{base}.json   (base lower-case, "usd"; base_url
         https://cdn.jsdelivr.net/npm/@fawazahmed0/currency-api@latest, "@YYYY-MM-DD" for a past day)
 Rates:  {"date": "YYYY-MM-DD", "<base>": {"<code>": rate, …}}; every code is lower-case and about
         a tenth are crypto coins or tokens ("1inch", "btc", "usdt"), metals ("xau") included.
-Units:  1 BASE = rate CODE. Only 3-letter alphabetic codes are kept (upper-cased); the normalise
-        pipeline drops the ones Koel does not know (btc, xau…). The base's own 1 is skipped.
+Units:  1 BASE = rate CODE. Only 3-letter alphabetic codes are kept (upper-cased); the
+        validation rejects the ones Koel does not know (btc, xau…). The base's own 1 is skipped.
 
 A garbled or drifted body (not JSON, no `date`, no object under the requested base, as with the
 single-pair endpoint's {"date": …, "gel": 3.03}; a non-numeric rate) raises ValueError.
@@ -21,7 +21,7 @@ from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
 
-from .base import RateSpider
+from .base import RateSpider, quote_items
 
 
 class Fawazahmed0Spider(RateSpider):
@@ -49,16 +49,7 @@ def parse_fawazahmed0(body: bytes, base: str) -> list[RateItem]:
     # day. Midnight UTC is the one instant the day names, and it makes every re-crawl of the same
     # file land on the same observation instead of adding a new one.
     when = datetime.combine(date.fromisoformat(data["date"]), time(), tzinfo=UTC)
-    base = base.upper()
-    return [
-        RateItem(base, code.upper(), _rate(code, value), when)
-        for code, value in rates.items()
-        if len(code) == 3 and code.isascii() and code.isalpha() and code.upper() != base
-    ]
-
-
-def _rate(code: str, value: object) -> Decimal:
-    # parse_float=Decimal keeps every digit; whole numbers (the base's own 1) still arrive as int.
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise ValueError(f"fawazahmed0: rate for {code} is not a number: {value!r}")
-    return Decimal(value)
+    # Only ISO-shaped codes: about a tenth of the file is coins and tokens ("1inch", "usdt").
+    iso = {code: rate for code, rate in rates.items() if len(code) == 3 and code.isascii()}
+    codes = {code: rate for code, rate in iso.items() if code.isalpha()}
+    return quote_items(base, codes, when, source="fawazahmed0")

@@ -36,13 +36,13 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import rate_text
 
 from .base import RateSpider
 
@@ -102,7 +102,8 @@ def parse_fed_h10(body: bytes) -> list[RateItem]:
         for index, (base, target) in columns.items():
             cell = row[index + 1].strip() if index + 1 < len(row) else MISSING
             if cell and cell != MISSING:
-                items.append(RateItem(base, target, _value(cell), when))
+                rate = rate_text(cell, source="fed_h10", what=f"{base}/{target}")
+                items.append(RateItem(base, target, rate, when))
     return items
 
 
@@ -120,13 +121,3 @@ def _date(text: str) -> date:
         raise ValueError(f"fed_h10: date is not YYYY/M/D: {text!r}")
     year, month, day = map(int, parts)
     return date(year, month, day)
-
-
-def _value(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"fed_h10: value is neither a number nor 'ND': {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"fed_h10: value is not finite: {text!r}")
-    return value

@@ -22,6 +22,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import rate_number
 
 from .base import RateSpider
 
@@ -50,7 +51,12 @@ def parse_floatrates_json(body: bytes, base: str) -> list[RateItem]:
         raise ValueError("floatrates: expected a JSON object keyed by currency code")
     base = base.upper()
     return [
-        RateItem(base, entry["code"].upper(), _rate(entry["rate"]), _observed_at(entry["date"]))
+        RateItem(
+            base,
+            entry["code"].upper(),
+            rate_number(entry["rate"], source="floatrates"),
+            _observed_at(entry["date"]),
+        )
         for entry in map(_checked, data.values())
         if entry["code"].upper() != base
     ]
@@ -60,13 +66,6 @@ def _checked(entry: object) -> dict:
     if not (isinstance(entry, dict) and entry.keys() >= FIELDS and isinstance(entry["code"], str)):
         raise ValueError(f"floatrates: entry without {sorted(FIELDS)}: {entry!r:.80}")
     return entry
-
-
-def _rate(value: object) -> Decimal:
-    # parse_float=Decimal keeps every digit; whole numbers still arrive as int.
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise ValueError(f"floatrates: rate is not a number: {value!r}")
-    return Decimal(value)
 
 
 @cache

@@ -21,8 +21,9 @@ from scrapy.http import TextResponse
 
 from rates.ingest.ecb_history import observed_at
 from scrapers.items import ONE, RateItem
+from scrapers.numbers import rate_number
 
-from .base import RateSpider
+from .base import RateSpider, quote_items
 
 
 class FrankfurterSpider(RateSpider):
@@ -45,12 +46,9 @@ def parse_frankfurter(body: bytes) -> list[RateItem]:
     data = json.loads(body, parse_float=Decimal)
     if not isinstance(data, dict) or not isinstance(data.get("rates"), dict) or "date" not in data:
         return []
-    amount = Decimal(data.get("amount", ONE))
+    amount = rate_number(data.get("amount", ONE), source="frankfurter", what="amount")
     # `date` is the ECB fixing day the numbers come from, not when Frankfurter served them, so the
     # instant recorded is the ECB's own publication time (16:00 Berlin), as for the ECB spider.
     when = observed_at(date.fromisoformat(data["date"]))
-    base = data["base"]
-    return [
-        RateItem(base, target, Decimal(rate), when, per=amount if amount != ONE else ONE)
-        for target, rate in data["rates"].items()
-    ]
+    per = amount if amount != ONE else ONE
+    return quote_items(data["base"], data["rates"], when, source="frankfurter", per=per)

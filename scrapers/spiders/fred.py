@@ -25,7 +25,6 @@ Errors: a body without `observations` (FRED's {"error_code": 400, "error_message
 
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from json import loads
 from zoneinfo import ZoneInfo
 
@@ -33,6 +32,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import rate_text
 
 from .base import SinglePairSpider, hide_in_logs
 
@@ -122,15 +122,5 @@ def parse_fred(body: bytes, series: str) -> list[RateItem]:
         if value.strip() == MISSING:
             continue
         when = datetime.combine(date.fromisoformat(observation["date"]), NOON, tzinfo=NEW_YORK)
-        items.append(RateItem(base, target, _value(value.strip()), when))
+        items.append(RateItem(base, target, rate_text(value, source="fred", what=series), when))
     return items
-
-
-def _value(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"fred: value is neither a number nor '.': {text!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"fred: value is not finite: {text!r}")
-    return value

@@ -12,8 +12,8 @@ Units:  10**UNIT_MULT BASE_CUR = OBS_VALUE NOK (UNIT_MULT 2 = per 100 units: JPY
         are not currencies. Norges Bank publishes around 16:00 Europe/Oslo: the instant recorded.
 Bases:  one request returns every currency against NOK, so the `bases` argument is ignored.
 Errors: never raises on an odd body: anything without those columns yields [] and so closes
-        the crawl as "parsed no rates"; a bad date or number in a proper row raises (ValueError,
-        decimal.InvalidOperation) and fails the crawl loudly.
+        the crawl as "parsed no rates"; a bad date or number in a proper row raises ValueError
+        and fails the crawl loudly.
 """
 
 import csv
@@ -27,6 +27,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import rate_text
 
 from .base import RateSpider
 
@@ -79,6 +80,7 @@ def _daily_currency_rows(rows: Iterable[dict]) -> Iterator[dict]:
 
 def _item(row: dict, decimal: str) -> RateItem:
     when = datetime.combine(date.fromisoformat(row["TIME_PERIOD"]), PUBLISHED_AT, tzinfo=OSLO)
-    rate = Decimal(row["OBS_VALUE"].replace(decimal, "."))
+    pair = f"{row['BASE_CUR']}/{row['QUOTE_CUR']}"
+    rate = rate_text(row["OBS_VALUE"], source="norges_bank", what=pair, decimal=decimal)
     per = Decimal(10) ** int(row["UNIT_MULT"])
     return RateItem(row["BASE_CUR"], row["QUOTE_CUR"], rate, when, per=per)

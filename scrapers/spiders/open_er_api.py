@@ -19,8 +19,9 @@ import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import is_json_number
 
-from .base import RateSpider
+from .base import RateSpider, quote_items
 
 
 class OpenErApiSpider(RateSpider):
@@ -47,22 +48,7 @@ def parse_open_er_api(body: bytes) -> list[RateItem]:
     if data.get("result") != "success":
         return []
     base, rates, stamp = data.get("base_code"), data.get("rates"), data.get("time_last_update_unix")
-    if not isinstance(base, str) or not isinstance(rates, dict) or not _is_number(stamp):
+    if not isinstance(base, str) or not isinstance(rates, dict) or not is_json_number(stamp):
         raise ValueError("open_er_api: success body without base_code, rates or update time")
     when = datetime.fromtimestamp(int(stamp), tz=UTC)
-    return [
-        RateItem(base.upper(), code.upper(), _rate(code, value), when)
-        for code, value in rates.items()
-        if code.upper() != base.upper()
-    ]
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | Decimal) and not isinstance(value, bool)
-
-
-def _rate(code: str, value: object) -> Decimal:
-    # parse_float=Decimal keeps every digit; whole numbers (the base's own 1) still arrive as int.
-    if not _is_number(value):
-        raise ValueError(f"open_er_api: rate for {code} is not a number: {value!r}")
-    return Decimal(value)
+    return quote_items(base, rates, when, source="open_er_api")

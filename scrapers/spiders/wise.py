@@ -28,6 +28,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import rate_number
 
 from .base import SinglePairSpider
 
@@ -82,8 +83,7 @@ def parse_wise(body: bytes, observed_at: datetime) -> list[RateItem]:
     ((source, target, rate),) = quotes
     if not (isinstance(source, str) and isinstance(target, str)):
         raise ValueError(f"wise: price option without sourceCcy/targetCcy: {source!r}, {target!r}")
-    if isinstance(rate, bool) or not isinstance(rate, int | Decimal):
-        raise ValueError(f"wise: midRate is not a number: {rate!r}")
+    rate = rate_number(rate, source="wise", what="midRate")
     if observed_at.tzinfo is None:
         raise ValueError("wise: observed_at must be timezone-aware")
-    return [RateItem(source.upper(), target.upper(), Decimal(rate), observed_at)]
+    return [RateItem(source.upper(), target.upper(), rate, observed_at)]

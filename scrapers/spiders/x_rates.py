@@ -34,6 +34,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from scrapers.items import ONE, RateItem
+from scrapers.numbers import rate_text
 
 from .base import RateSpider
 
@@ -46,7 +47,6 @@ MONTHS = {
     )
 }
 HEADER = re.compile(r"([\d,]+(?:\.\d+)?) ([A-Z]{3})")
-NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
 class XRatesSpider(RateSpider):
@@ -101,7 +101,7 @@ def parse_x_rates(body: bytes) -> list[RateItem]:
         source, target = query.get("from", [""])[0], query.get("to", [""])[0]
         if source.upper() != base or not re.fullmatch(r"[A-Za-z]{3}", target):
             raise ValueError(f"x_rates: row link is not {base} to a currency: {link.get()!r:.120}")
-        rate = _number("".join(link.xpath(".//text()").getall()))
+        rate = _number("".join(link.xpath(".//text()").getall()), what=f"rate for {target}")
         if target.upper() != base:
             items.append(RateItem(base, target.upper(), rate, when, per=per))
     return items
@@ -111,7 +111,7 @@ def _header(texts) -> tuple[Decimal, str]:
     match = HEADER.fullmatch(" ".join("".join(texts.getall()).split()))
     if not match:
         raise ValueError(f"x_rates: no '1.00 BASE' column header: {texts.getall()!r}")
-    return _number(match[1]), match[2]
+    return _number(match[1], what="amount"), match[2]
 
 
 def _timestamp(texts) -> datetime:
@@ -122,8 +122,5 @@ def _timestamp(texts) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def _number(text: str) -> Decimal:
-    text = text.strip()
-    if not NUMBER.fullmatch(text):
-        raise ValueError(f"x_rates: not a plain decimal: {text!r}")
-    return Decimal(text.replace(",", ""))
+def _number(text: str, *, what: str) -> Decimal:
+    return rate_text(text, source="x_rates", what=what, grouping=True)

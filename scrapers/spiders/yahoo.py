@@ -33,6 +33,7 @@ import scrapy
 from scrapy.http import TextResponse
 
 from scrapers.items import RateItem
+from scrapers.numbers import rate_number
 
 from .base import SinglePairSpider
 
@@ -88,8 +89,7 @@ def _quote(quote: dict) -> list[RateItem]:
     currency = quote.get("currency")
     if currency is not None and str(currency).upper() != target:
         raise ValueError(f"yahoo: {quote.get('symbol')} is quoted in {currency}, not {target}")
-    if isinstance(price, bool) or not isinstance(price, int | Decimal):
-        raise ValueError(f"yahoo: regularMarketPrice is not a number: {price!r}")
+    rate = rate_number(price, source="yahoo", what="regularMarketPrice")
     if isinstance(stamp, bool) or not isinstance(stamp, int):
         raise ValueError(f"yahoo: regularMarketTime is not Unix seconds: {stamp!r}")
-    return [RateItem(base, target, Decimal(price), datetime.fromtimestamp(stamp, tz=UTC))]
+    return [RateItem(base, target, rate, datetime.fromtimestamp(stamp, tz=UTC))]

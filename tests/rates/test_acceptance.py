@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from rates.exceptions import InvalidRateBatch
 from rates.ingest.acceptance import quarantine_approve, quarantine_reject, rates_accept
@@ -128,3 +130,42 @@ def test_bad_row_rejects_the_whole_batch_before_any_check(eur_usd, accept):
         accept("alpha", ("EUR", "USD", "11", "2024-01-03"), ("EUR", "XXQ", "1", "2024-01-03"))
 
     assert not QuarantinedRate.objects.exists()
+
+
+def test_with_drop_invalid_bad_rows_are_left_out_with_their_reason(eur_usd, accept, rate_row):
+    rows = [
+        rate_row("EUR", "USD", "1.11", "2024-01-03"),
+        rate_row("EUR", "BTC", "0.00001", "2024-01-03"),  # a coin a site lists
+        rate_row("EUR", "JPY", "0", "2024-01-03"),
+    ]
+
+    result = rates_accept(source="alpha", rows=rows, drop_invalid=True)
+
+    assert (result.received, result.written, result.quarantined) == (3, 1, 0)
+    assert [str(error) for error in result.rejected] == [
+        "row 1: target: unknown currency 'BTC'",
+        "row 2: rate: 0 is not positive",
+    ]
+    assert result.published == {("EUR", "USD")}
+    assert published() == [("ecb", Decimal("1.10")), ("alpha", Decimal("1.11"))]
+    assert not ExchangeRate.objects.filter(target__in=["BTC", "JPY"]).exists()
+
+
+def test_published_by_base_leaves_out_held_pairs(eur_usd, accept):
+    result = accept(
+        "alpha",
+        ("EUR", "USD", "11.0", "2024-01-03T16:00"),
+        ("EUR", "JPY", "160", "2024-01-03T16:00"),
+        ("EUR", "GBP", "0.86", "2024-01-03T16:00"),
+    )
+
+    assert result.published_by_base() == {"EUR": ["GBP", "JPY"]}
+
+
+def test_rows_are_validated_once_on_the_way_in(eur_usd, accept):
+    with CaptureQueriesContext(connection) as queries:
+        accept("alpha", ("EUR", "USD", "1.11", "2024-01-03"), ("EUR", "JPY", "160", "2024-01-03"))
+
+    # The validation reads the known codes once; the write that follows trusts its ValidRows.
+    code_reads = [q for q in queries.captured_queries if 'FROM "rates_currency"' in q["sql"]]
+    assert len(code_reads) == 1

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from rates.models import Currency, LatestRates, Source
+from rates.models import ApiKey, Currency, LatestRates, Source
 
 
 @pytest.fixture
@@ -153,3 +153,28 @@ def test_exchange_rate_detail_url_does_not_crash(admin_client, store):
 
     # No single row stands behind an instant: the admin says "does not exist" and redirects.
     assert admin_client.get(url).status_code in (302, 403, 404)
+
+
+def test_api_key_added_in_the_admin_is_shown_once_and_stored_hashed(admin_client, db):
+    response = admin_client.post(
+        reverse("admin:rates_apikey_add"), {"name": "partner"}, follow=True
+    )
+
+    assert response.status_code == 200
+    [shown] = [str(m) for m in response.context["messages"] if "API key for" in str(m)]
+    raw = shown.removeprefix("API key for partner: ").split(" — ")[0]
+    key = ApiKey.objects.get()
+    assert (key.name, key.prefix) == ("partner", raw[: ApiKey.PREFIX_LENGTH])
+    assert raw not in key.hashed_key
+    assert ApiKey.find(raw) == key
+
+
+def test_api_key_revoke_action_refuses_the_key_from_then_on(admin_client, db):
+    key, raw = ApiKey.issue("partner")
+
+    admin_client.post(
+        reverse("admin:rates_apikey_changelist"),
+        {"action": "revoke", "_selected_action": [key.pk]},
+    )
+
+    assert ApiKey.find(raw) is None

@@ -31,10 +31,11 @@ def test_crawl_ecb_stores_the_feed_through_the_pipeline(committed_reference_data
         result = crawl("ecb", "--base-url", server.url)
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "3 rates read, 3 new or changed" in result.stdout
+    assert "4 rates read, 1 rejected, 3 new or changed" in result.stdout
+    assert "rejected row 3: target: unknown currency 'XYZ'" in result.stderr
     assert "Scraped from" not in result.stderr  # per-item DEBUG records stay below LOG_LEVEL
     stored = {(r.target_id, r.rate) for r in ExchangeRate.objects.filter(source_id="ecb")}
-    # XYZ is not a currency: dropped by the pipeline, the rest stored.
+    # XYZ is not a currency: rejected by the validation, the rest stored.
     assert stored == {
         ("USD", Decimal("1.0950")),
         ("JPY", Decimal("171.02")),

@@ -55,18 +55,20 @@ def test_crawl_stores_exactly_what_the_page_says(transactional_db, source):
     path, fixture, content_type, args, parse = CASES[source]
     load_reference_data(source)
     known = set(Currency.objects.values_list("code", flat=True))
-    body = (FIXTURES / fixture).read_bytes()
+    rows = [item.to_row() for item in parse((FIXTURES / fixture).read_bytes())]
     expected = {
         (row.base, row.target, row.rate, row.observed_at)
-        for row in (item.to_row() for item in parse(body))
+        for row in rows
         if {row.base, row.target} <= known
     }
+    unknown = len(rows) - len(expected)  # rejected by the validation, logged, not stored
 
     with ReplayServer({path: file_route(FIXTURES / fixture, content_type)}) as server:
         result = crawl(source, *args, "--base-url", server.url)
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert f"{len(expected)} rates read" in result.stdout
+    rejected = f", {unknown} rejected" if unknown else ""
+    assert f"{len(rows)} rates read{rejected}, {len(expected)} new or changed" in result.stdout
     stored = {
         (r.base_id, r.target_id, r.rate, r.observed_at)
         for r in ExchangeRate.objects.filter(source_id=source)

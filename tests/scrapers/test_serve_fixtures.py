@@ -10,14 +10,13 @@ from decimal import Decimal
 from urllib.error import HTTPError
 
 import pytest
-from scrapy.spiderloader import SpiderLoader
 
 from rates.cache import versions_of
 from rates.ingest.partitions import partitions_ensure
 from rates.models import Currency, ExchangeRate, RunStatus, Source
 from rates.reads.selectors import rate_get
 from rates.table import month_start
-from scrapers.management.commands.crawl import scrapy_settings
+from scrapers.crawling import spider_codes
 from scrapers.management.commands.serve_fixtures import fixture_server, load_fixtures, render
 from scrapers.manager import scrape
 
@@ -79,7 +78,7 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 def test_every_source_with_a_spider_has_saved_responses():
-    spiders = set(SpiderLoader.from_settings(scrapy_settings()).list())
+    spiders = spider_codes()
     served = {fixture.source for fixture in load_fixtures()}
     assert spiders == served == set(CRAWLS)
 

@@ -56,7 +56,10 @@ def test_parse_fed_h10_without_rates_is_empty(body):
 
 @pytest.mark.parametrize(
     ("old", "new", "error"),
-    [(b"2026/11/13,", b"13.11.2026,", "not YYYY/M/D"), (b",154.87,", b",n/a,", "neither")],
+    [
+        (b"2026/11/13,", b"13.11.2026,", "not YYYY/M/D"),
+        (b",154.87,", b",n/a,", "not a plain decimal"),
+    ],
 )
 def test_parse_fed_h10_rejects_malformed_rows(old, new, error):
     with pytest.raises(ValueError, match=error):

@@ -54,7 +54,11 @@ def test_parse_fred_without_a_value_is_empty(body):
     ("body", "series", "error"),
     [
         (b'{"observations": []}', "DEXXXUS", "unknown series"),
-        (b'{"observations": [{"date": "2026-11-11", "value": "n/a"}]}', "DEXUSEU", "neither"),
+        (
+            b'{"observations": [{"date": "2026-11-11", "value": "n/a"}]}',
+            "DEXUSEU",
+            "not a plain decimal",
+        ),
         (b'{"observations": [{"date": "11/11/2026", "value": "1.08"}]}', "DEXUSEU", "isoformat"),
         (b'{"observations": [{"date": "2026-11-11", "value": 1.08}]}', "DEXUSEU", "without"),
         (b'{"observations": [["2026-11-11", "1.08"]]}', "DEXUSEU", "without"),

@@ -43,9 +43,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from scrapy.spiderloader import SpiderLoader
 
-from .crawl import scrapy_settings
+from scrapers.crawling import spider_codes
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 PLACEHOLDER = re.compile(r"\{\{(date|iso|rfc1123|unix|unix_ms|now)([+-]\d+)?(?::([^}]+))?\}\}")
@@ -180,7 +179,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         server = fixture_server(host, port)
-        spiders = set(SpiderLoader.from_settings(scrapy_settings()).list())
+        spiders = spider_codes()
         missing = sorted(spiders - set(server.routes.sources))
         url = f"http://{host}:{server.server_address[1]}"
         self.stdout.write(
