@@ -30,8 +30,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from rates.ingest.services import rates_upsert
 from rates.models import Currency, ScrapeRun, Source, SourceKind
-from rates.reads.resolution import resolve
-from rates.reads.selectors import latest_observations, pivots
+from rates.reads import latest_observations, pivots, resolve
 from rates.runs.health import source_attempt_record, source_availability
 from rates.runs.services import run_attempt, run_finish, run_progress, run_start
 from rates.types import RatePath, RateRow

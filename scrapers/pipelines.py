@@ -7,7 +7,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from rates.ingest.acceptance import rates_accept
-from rates.reads.selectors import currency_codes
+from rates.reads import currency_names
 from rates.types import RateRow
 
 from .items import RateItem
@@ -22,7 +22,7 @@ class RateNormalizePipeline:
         self.codes: set[str] = set()
 
     async def open_spider(self) -> None:
-        self.codes = await sync_to_async(currency_codes)()
+        self.codes = set(await sync_to_async(currency_names)(include_inactive=True))
 
     def process_item(self, item: RateItem) -> RateRow:
         unknown = {item.base, item.target} - self.codes

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
 
 from rates.types import Interval
 
@@ -178,3 +179,13 @@ class HistoryParams(StrictParams):
 class RunParams(serializers.Serializer):
     scope = serializers.ChoiceField(["group", "base", "source"])
     target = serializers.CharField(max_length=32, help_text="primary|secondary, a code, a source.")
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """DRF's limit/offset pages, with an offset past any table answered as an empty page rather
+    than a database error (PostgreSQL's OFFSET is a bigint)."""
+
+    MAX_OFFSET = 2**62
+
+    def get_offset(self, request) -> int:
+        return min(super().get_offset(request), self.MAX_OFFSET)

@@ -18,8 +18,7 @@ from django.utils import timezone
 
 from rates.ingest.services import rates_upsert, rates_validate
 from rates.models import QuarantinedRate, QuarantineStatus
-from rates.reads.resolution import resolve
-from rates.reads.selectors import latest_observations
+from rates.reads import latest_observations, resolve
 from rates.types import RateRow
 
 

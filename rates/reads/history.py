@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 
 from rates.db import fast_cursor
 from rates.exceptions import InvalidQuery, RateNotFound
+from rates.reads.catalog import pivots, require_known
+from rates.reads.checks import require_aware, require_pair
 from rates.reads.resolution import DERIVED, invert
-from rates.reads.selectors import pivots, require_aware, require_known, require_pair
 from rates.types import Bucket, History, Interval, RatePath
 
 # Bounds keep a single query's work (and a response) to a sensible size.
@@ -36,8 +37,7 @@ GROUP BY bucket ORDER BY bucket
 """
 
 
-def rate_history(
-    *,
+def history(
     base: str,
     target: str,
     start: datetime,
