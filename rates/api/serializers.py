@@ -39,6 +39,16 @@ class RateOut(serializers.Serializer):
     derived = serializers.BooleanField(help_text="Computed by Koel (inverse or cross), not quoted.")
     path = serializers.ChoiceField(["direct", "inverse", "cross"])
     via = serializers.CharField(allow_null=True, help_text="The pivot of a cross rate.")
+    stale = serializers.BooleanField(
+        required=False,
+        help_text="Latest rates only: older than the pair's refresh window (its group's "
+        "schedule, KOEL_BLEND_WINDOW_HOURS). The newest rate held is still the answer.",
+    )
+    age_seconds = serializers.IntegerField(
+        required=False,
+        help_text="Latest rates only: seconds from observed_at to when the answer was built "
+        "(answers are rebuilt at least every KOEL_API_MAX_AGE seconds).",
+    )
     converted = serializers.CharField(required=False, help_text="amount × rate, rounded.")
     quotes = SourceQuoteOut(many=True, required=False, help_text="With expand=sources.")
 
@@ -72,6 +82,16 @@ class ConvertOut(serializers.Serializer):
     derived = serializers.BooleanField()
     path = serializers.CharField()
     via = serializers.CharField(allow_null=True)
+    stale = serializers.BooleanField(
+        required=False,
+        help_text="Latest rates only: older than the pair's refresh window (its group's "
+        "schedule, KOEL_BLEND_WINDOW_HOURS). The newest rate held is still the answer.",
+    )
+    age_seconds = serializers.IntegerField(
+        required=False,
+        help_text="Latest rates only: seconds from observed_at to when the answer was built "
+        "(answers are rebuilt at least every KOEL_API_MAX_AGE seconds).",
+    )
 
     def get_fields(self):
         fields = super().get_fields()

@@ -11,7 +11,7 @@ from functools import partial
 
 from rates.reads.catalog import pivots
 from rates.reads.observations import observations_at
-from rates.reads.resolution import answer_pair, first_bases, observed_leg
+from rates.reads.resolution import answer_pair, first_bases, observed_leg, remembered
 from rates.types import RateAnswer
 
 
@@ -25,7 +25,7 @@ def answers_at(
     found = observations_at(bases=read, targets={base, *wanted, *hubs}, at=at, source=source)
     if missing := [t for t in wanted if t not in read and (base, t) not in found]:
         found.update(observations_at(bases=missing, targets=hubs, at=at, source=source))
-    leg = partial(observed_leg, found)
+    leg = remembered(partial(observed_leg, found))
     via = () if source is not None else pivots()
     answers = {}
     for target in wanted:

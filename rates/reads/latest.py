@@ -15,7 +15,7 @@ from functools import partial
 from rates.reads.blending import blend, refresh_window
 from rates.reads.catalog import pivots
 from rates.reads.observations import Ranked, latest_quotes
-from rates.reads.resolution import answer_pair, crossed, first_bases, invert
+from rates.reads.resolution import answer_pair, crossed, first_bases, invert, remembered
 from rates.types import RateAnswer, SourceQuote
 
 Quotes = Mapping[tuple[str, str], list[Ranked]]
@@ -32,7 +32,7 @@ def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[
     unquoted = [t for t in wanted if t not in read and not _market(quotes.get((base, t)))]
     if unquoted:
         _gather(quotes, groups, bases=unquoted, targets=hubs)
-    leg = partial(_leg, quotes, groups, source)
+    leg = remembered(partial(_leg, quotes, groups, source))
     via = () if source is not None else pivots()
     found = {}
     for target in wanted:

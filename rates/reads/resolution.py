@@ -29,6 +29,18 @@ def first_bases(hubs: Sequence[str], wanted: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([*hubs, *few]))
 
 
+def remembered(leg: Leg) -> Leg:
+    """`leg`, computed once per pair: every cross rate of a base reuses its base→pivot leg."""
+    memo: dict[tuple[str, str], RateAnswer | None] = {}
+
+    def recall(base: str, target: str) -> RateAnswer | None:
+        if (base, target) not in memo:
+            memo[(base, target)] = leg(base, target)
+        return memo[(base, target)]
+
+    return recall
+
+
 def invert(rate: Decimal) -> Decimal:
     return DERIVED.divide(ONE, rate)
 
