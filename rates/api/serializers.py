@@ -28,17 +28,9 @@ class SourceQuoteOut(serializers.Serializer):
     reason = serializers.CharField(allow_null=True)
 
 
-class RateOut(serializers.Serializer):
-    target = serializers.CharField()
-    rate = serializers.CharField(help_text="1 base = rate target (exact decimal, as a string).")
-    inverse = serializers.CharField(help_text="1 target = inverse base (18 significant digits).")
-    observed_at = serializers.DateTimeField(help_text="When the rate was observed (UTC).")
-    rate_date = serializers.DateField(help_text="The UTC day of observed_at.")
-    source = serializers.CharField(help_text="The source, or `blend` for a median of several.")
-    sources = serializers.ListField(child=serializers.CharField())
-    derived = serializers.BooleanField(help_text="Computed by Koel (inverse or cross), not quoted.")
-    path = serializers.ChoiceField(["direct", "inverse", "cross"])
-    via = serializers.CharField(allow_null=True, help_text="The pivot of a cross rate.")
+class Staleness(serializers.Serializer):
+    """How old a latest rate is (absent for a rate at an instant)."""
+
     stale = serializers.BooleanField(
         required=False,
         help_text="Latest rates only: older than the pair's refresh window (its group's "
@@ -49,6 +41,19 @@ class RateOut(serializers.Serializer):
         help_text="Latest rates only: seconds from observed_at to when the answer was built "
         "(answers are rebuilt at least every KOEL_API_MAX_AGE seconds).",
     )
+
+
+class RateOut(Staleness):
+    target = serializers.CharField()
+    rate = serializers.CharField(help_text="1 base = rate target (exact decimal, as a string).")
+    inverse = serializers.CharField(help_text="1 target = inverse base (18 significant digits).")
+    observed_at = serializers.DateTimeField(help_text="When the rate was observed (UTC).")
+    rate_date = serializers.DateField(help_text="The UTC day of observed_at.")
+    source = serializers.CharField(help_text="The source, or `blend` for a median of several.")
+    sources = serializers.ListField(child=serializers.CharField())
+    derived = serializers.BooleanField(help_text="Computed by Koel (inverse or cross), not quoted.")
+    path = serializers.ChoiceField(["direct", "inverse", "cross"])
+    via = serializers.CharField(allow_null=True, help_text="The pivot of a cross rate.")
     converted = serializers.CharField(required=False, help_text="amount × rate, rounded.")
     quotes = SourceQuoteOut(many=True, required=False, help_text="With expand=sources.")
 
@@ -68,7 +73,7 @@ class RatesOut(serializers.Serializer):
     )
 
 
-class ConvertOut(serializers.Serializer):
+class ConvertOut(Staleness):
     to = serializers.CharField()
     amount = serializers.CharField()
     converted = serializers.CharField(help_text="Rounded to the target's minor unit, half up.")
@@ -82,16 +87,6 @@ class ConvertOut(serializers.Serializer):
     derived = serializers.BooleanField()
     path = serializers.CharField()
     via = serializers.CharField(allow_null=True)
-    stale = serializers.BooleanField(
-        required=False,
-        help_text="Latest rates only: older than the pair's refresh window (its group's "
-        "schedule, KOEL_BLEND_WINDOW_HOURS). The newest rate held is still the answer.",
-    )
-    age_seconds = serializers.IntegerField(
-        required=False,
-        help_text="Latest rates only: seconds from observed_at to when the answer was built "
-        "(answers are rebuilt at least every KOEL_API_MAX_AGE seconds).",
-    )
 
     def get_fields(self):
         fields = super().get_fields()

@@ -78,7 +78,10 @@ class RatesView(APIView):
             "rates are the median of the sources quoting the pair within its refresh window, "
             "outliers excluded (see `expand=sources`); `source` pins one source. With `at`, "
             "the rate in force then. `requested_at`/`requested_date` say what was asked, each "
-            "rate's `observed_at`/`rate_date` what answered it: a Friday rate on a Sunday shows."
+            "rate's `observed_at`/`rate_date` what answered it: a Friday rate on a Sunday shows. "
+            "Latest rates are the newest Koel holds, however old: `stale` says when one is older "
+            "than its pair's refresh window, `age_seconds` how old it is. An `amount` is applied "
+            "to the cached rates."
         ),
         parameters=[RatesParams],
         responses={200: RatesOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
@@ -116,7 +119,8 @@ class ConvertView(APIView):
         summary="Convert an amount",
         description=(
             "`amount` of `from` in `to`, at the latest rate or the rate in force at the end of "
-            "`date` (UTC), rounded to the target's minor unit, halves away from zero."
+            "`date` (UTC), rounded to the target's minor unit, halves away from zero. At the "
+            "latest rate, `stale` and `age_seconds` say how old that rate is."
         ),
         parameters=[ConvertParams],
         responses={200: ConvertOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},

@@ -24,17 +24,22 @@ MAX_SPAN = {
     Interval.MONTH: timedelta(days=36600),
 }
 
+# The buckets of every stored pair between `codes` that touches `ends` (the asked pair's two
+# currencies): the direct and inverse series, or with the pivots among `codes` every cross leg.
 _BUCKETS_SQL = """
-SELECT date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
+SELECT base_id, target_id, date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
        (array_agg(rate ORDER BY observed_at))[1],
        max(rate), min(rate),
        (array_agg(rate ORDER BY observed_at DESC))[1],
        count(*), max(observed_at)
 FROM rates_exchangerate
-WHERE base_id = %(base)s AND target_id = %(target)s
+WHERE base_id = ANY(%(codes)s) AND target_id = ANY(%(codes)s)
+  AND (base_id = ANY(%(ends)s) OR target_id = ANY(%(ends)s))
   AND observed_at >= %(start)s AND observed_at < %(end)s {source_filter}
-GROUP BY bucket ORDER BY bucket
+GROUP BY base_id, target_id, bucket ORDER BY base_id, target_id, bucket
 """
+
+Series = dict[tuple[str, str], list[Bucket]]
 
 
 def history(
@@ -58,21 +63,18 @@ def history(
 
 
 def _candidates(base, target, start, end, interval, source):
-    """Lazily: the direct series, then the inverse, then each pivot's cross series."""
-
-    def leg(b, t):
-        return _leg_buckets(b, t, start, end, interval, source)
-
-    yield RatePath.DIRECT, None, _direct(base, target, start, end, interval, source)
-    yield (
-        RatePath.INVERSE,
-        None,
-        [_inverted(b) for b in _direct(target, base, start, end, interval, source)],
-    )
-    for pivot in pivots():
-        if pivot not in (base, target):
-            first = leg(base, pivot)
-            yield RatePath.CROSS, pivot, _crossed(first, leg(pivot, target)) if first else []
+    """Lazily: the direct series, then the inverse (both from one query), then each pivot's
+    cross series (all legs from a second query)."""
+    ends = [base, target]
+    series = _series(ends, ends, start, end, interval, source)
+    yield RatePath.DIRECT, None, series.get((base, target), [])
+    yield RatePath.INVERSE, None, [_inverted(b) for b in series.get((target, base), [])]
+    others = [p for p in pivots() if p not in ends]
+    if others:
+        legs = _series([*ends, *others], ends, start, end, interval, source)
+        for pivot in others:
+            first = _leg(legs, base, pivot)
+            yield RatePath.CROSS, pivot, _crossed(first, _leg(legs, pivot, target)) if first else []
 
 
 def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
@@ -85,21 +87,24 @@ def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
         raise InvalidQuery(f"At most {days} days of {interval} buckets per request.", field="end")
 
 
-def _direct(base, target, start, end, interval, source) -> list[Bucket]:
-    params = {"interval": str(interval), "base": base, "target": target, "start": start, "end": end}
+def _series(codes, ends, start, end, interval, source) -> Series:
+    params = {"interval": str(interval), "codes": codes, "ends": ends, "start": start, "end": end}
     source_filter = ""
     if source:
         source_filter, params["source"] = "AND source_id = %(source)s", source
+    series: Series = {}
     with fast_cursor() as cursor:
         cursor.execute(_BUCKETS_SQL.format(source_filter=source_filter), params)
-        return [Bucket(*row) for row in cursor.fetchall()]
+        for base, target, *bucket in cursor.fetchall():
+            series.setdefault((base, target), []).append(Bucket(*bucket))
+    return series
 
 
-def _leg_buckets(base, target, start, end, interval, source) -> list[Bucket]:
-    direct = _direct(base, target, start, end, interval, source)
+def _leg(series: Series, base: str, target: str) -> list[Bucket]:
+    direct = series.get((base, target))
     if direct:
         return direct
-    return [_inverted(b) for b in _direct(target, base, start, end, interval, source)]
+    return [_inverted(b) for b in series.get((target, base), [])]
 
 
 def _inverted(bucket: Bucket) -> Bucket:
