@@ -24,19 +24,24 @@ MAX_SPAN = {
     Interval.MONTH: timedelta(days=36600),
 }
 
-# The buckets of every stored pair between `codes` that touches `ends` (the asked pair's two
-# currencies): the direct and inverse series, or with the pivots among `codes` every cross leg.
+# The buckets of each pair (bases[i], targets[i]), each read on its own (base, target, time)
+# index range: an array of pairs, not two arrays of codes, which the planner served by reading
+# all of a base's rows.
 _BUCKETS_SQL = """
-SELECT base_id, target_id, date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
-       (array_agg(rate ORDER BY observed_at))[1],
-       max(rate), min(rate),
-       (array_agg(rate ORDER BY observed_at DESC))[1],
-       count(*), max(observed_at)
-FROM rates_exchangerate
-WHERE base_id = ANY(%(codes)s) AND target_id = ANY(%(codes)s)
-  AND (base_id = ANY(%(ends)s) OR target_id = ANY(%(ends)s))
-  AND observed_at >= %(start)s AND observed_at < %(end)s {source_filter}
-GROUP BY base_id, target_id, bucket ORDER BY base_id, target_id, bucket
+SELECT p.base, p.target, b.*
+FROM unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
+CROSS JOIN LATERAL (
+  SELECT date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
+         (array_agg(rate ORDER BY observed_at))[1],
+         max(rate), min(rate),
+         (array_agg(rate ORDER BY observed_at DESC))[1],
+         count(*), max(observed_at)
+  FROM rates_exchangerate
+  WHERE base_id = p.base AND target_id = p.target
+    AND observed_at >= %(start)s AND observed_at < %(end)s {source_filter}
+  GROUP BY bucket
+) b
+ORDER BY 1, 2, 3
 """
 
 Series = dict[tuple[str, str], list[Bucket]]
@@ -65,16 +70,20 @@ def history(
 def _candidates(base, target, start, end, interval, source):
     """Lazily: the direct series, then the inverse (both from one query), then each pivot's
     cross series (all legs from a second query)."""
-    ends = [base, target]
-    series = _series(ends, ends, start, end, interval, source)
+    series = _series([(base, target), (target, base)], start, end, interval, source)
     yield RatePath.DIRECT, None, series.get((base, target), [])
     yield RatePath.INVERSE, None, [_inverted(b) for b in series.get((target, base), [])]
-    others = [p for p in pivots() if p not in ends]
+    others = [p for p in pivots() if p not in (base, target)]
     if others:
-        legs = _series([*ends, *others], ends, start, end, interval, source)
+        pairs = [pair for p in others for pair in _legs_through(base, target, p)]
+        legs = _series(pairs, start, end, interval, source)
         for pivot in others:
             first = _leg(legs, base, pivot)
             yield RatePath.CROSS, pivot, _crossed(first, _leg(legs, pivot, target)) if first else []
+
+
+def _legs_through(base: str, target: str, pivot: str) -> list[tuple[str, str]]:
+    return [(base, pivot), (pivot, base), (pivot, target), (target, pivot)]
 
 
 def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
@@ -87,8 +96,10 @@ def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
         raise InvalidQuery(f"At most {days} days of {interval} buckets per request.", field="end")
 
 
-def _series(codes, ends, start, end, interval, source) -> Series:
-    params = {"interval": str(interval), "codes": codes, "ends": ends, "start": start, "end": end}
+def _series(pairs, start, end, interval, source) -> Series:
+    bases, targets = [b for b, _ in pairs], [t for _, t in pairs]
+    params = {"interval": str(interval), "bases": bases, "targets": targets}
+    params.update(start=start, end=end)
     source_filter = ""
     if source:
         source_filter, params["source"] = "AND source_id = %(source)s", source
