@@ -57,8 +57,9 @@ from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
 from rates.ingest.partitions import partitions_ensure  # noqa: E402
 from rates.models import Currency, Source  # noqa: E402
-from rates.reads.history import rate_history  # noqa: E402
-from rates.reads.selectors import rate_get, rates_for_base  # noqa: E402
+from rates.reads import history as rate_history  # noqa: E402
+from rates.reads import rate_for as rate_get  # noqa: E402
+from rates.reads import rates_for_base  # noqa: E402
 from rates.table import existing_partitions, month_start, months_between  # noqa: E402
 from rates.types import Interval  # noqa: E402
 

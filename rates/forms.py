@@ -3,11 +3,11 @@ from decimal import Decimal
 
 from django import forms
 
-from rates.models import Currency
+from rates.reads import currency_list
 
 
 def _currency_choices() -> list[tuple[str, str]]:
-    return [(c.code, f"{c.icon} {c.code} — {c.name}") for c in Currency.objects.filter(active=True)]
+    return [(c.code, f"{c.icon} {c.code} — {c.name}") for c in currency_list(active=True)]
 
 
 class ConverterForm(forms.Form):

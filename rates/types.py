@@ -2,7 +2,7 @@
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 
@@ -38,32 +38,46 @@ class Observation:
 
 
 @dataclass(frozen=True, slots=True)
-class Quote:
-    """A rate answer, saying how it was obtained (`path`, `via`) and from what (`legs`)."""
+class SourceQuote:
+    """One source's latest quote of a pair, as it entered (or was kept out of) a blend."""
+
+    source: str
+    rate: Decimal  # 1 base = rate target
+    observed_at: datetime
+    inverse: bool  # the source quoted target→base; this is its inverse
+    derived: bool
+    excluded: bool = False
+    reason: str = ""  # why it was excluded
+
+
+@dataclass(frozen=True, slots=True)
+class RateAnswer:
+    """THE rate of a pair that every reader is given (rates.reads.rate_for): 1 base = rate target.
+
+    `observed_at` is the newest observation that went into it; `sources` those that did; `path`
+    says whether a source quoted the pair (direct), its opposite (inverse) or both legs through
+    the pivot `via` (cross); `derived` is True unless a source quoted exactly this pair. `quotes`
+    lists every source's quote of a blended latest rate (excluded ones with a reason), else ().
+    `refresh_window` (latest answers only) is the pair's schedule: older than that, it is stale.
+    """
 
     base: str
     target: str
     rate: Decimal
     observed_at: datetime
+    sources: tuple[str, ...]
     path: RatePath
-    legs: tuple[Observation, ...]
-    via: str | None = None
+    via: str | None
+    derived: bool
+    quotes: tuple[SourceQuote, ...] = ()
+    refresh_window: timedelta | None = None
 
-    @property
-    def derived(self) -> bool:
-        """True unless a source quoted exactly this pair (a stored cross rate counts as derived)."""
-        return self.path is not RatePath.DIRECT or any(leg.derived for leg in self.legs)
+    def age(self, now: datetime) -> timedelta:
+        return now - self.observed_at
 
-    @property
-    def sources(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(leg.source for leg in self.legs))
-
-
-@dataclass(frozen=True, slots=True)
-class Conversion:
-    quote: Quote
-    amount: Decimal
-    converted: Decimal
+    def stale(self, now: datetime) -> bool:
+        """Older than its pair's refresh window (never, for a rate at an instant)."""
+        return self.refresh_window is not None and self.age(now) > self.refresh_window
 
 
 class Interval(enum.StrEnum):

@@ -28,7 +28,22 @@ class SourceQuoteOut(serializers.Serializer):
     reason = serializers.CharField(allow_null=True)
 
 
-class RateOut(serializers.Serializer):
+class Staleness(serializers.Serializer):
+    """How old a latest rate is (absent for a rate at an instant)."""
+
+    stale = serializers.BooleanField(
+        required=False,
+        help_text="Latest rates only: older than the pair's refresh window (its group's "
+        "schedule, KOEL_BLEND_WINDOW_HOURS). The newest rate held is still the answer.",
+    )
+    age_seconds = serializers.IntegerField(
+        required=False,
+        help_text="Latest rates only: seconds from observed_at to when the answer was built "
+        "(answers are rebuilt at least every KOEL_API_MAX_AGE seconds).",
+    )
+
+
+class RateOut(Staleness):
     target = serializers.CharField()
     rate = serializers.CharField(help_text="1 base = rate target (exact decimal, as a string).")
     inverse = serializers.CharField(help_text="1 target = inverse base (18 significant digits).")
@@ -58,7 +73,7 @@ class RatesOut(serializers.Serializer):
     )
 
 
-class ConvertOut(serializers.Serializer):
+class ConvertOut(Staleness):
     to = serializers.CharField()
     amount = serializers.CharField()
     converted = serializers.CharField(help_text="Rounded to the target's minor unit, half up.")

@@ -7,28 +7,26 @@ a matching If-None-Match.
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import SearchFilter
 from rest_framework.permissions import IsAdminUser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rates.http.caching import Answer, cached_answer
 from rates.models import Currency, ScrapeRun, Source
-from rates.reads.selectors import currency_coverage, pivots
+from rates.reads import check_amount, currency_coverage, currency_digits, pivots
 from rates.runs.scraping import scrape_enqueue
 
-from . import answers
+from . import answers, examples
+from .examples import BAD_REQUEST, NOT_FOUND, THROTTLED
 from .params import ConvertParams, HistoryParams, RatesParams, RunParams
 from .serializers import (
     ConvertOut,
@@ -42,34 +40,6 @@ from .serializers import (
     SourceSerializer,
 )
 
-BAD_REQUEST = OpenApiResponse(
-    ErrorResponse,
-    description="A parameter is missing, malformed or unknown (named in `field`).",
-    examples=[
-        OpenApiExample(
-            "unknown currency",
-            {
-                "error": {
-                    "code": "unknown_currency",
-                    "message": "Unknown currency code: 'XYZ'",
-                    "field": "base",
-                }
-            },
-        )
-    ],
-)
-NOT_FOUND = OpenApiResponse(
-    ErrorResponse,
-    description="No rate answers the question.",
-    examples=[
-        OpenApiExample(
-            "no rate",
-            {"error": {"code": "not_found", "message": "No rate USD -> XAU.", "field": None}},
-        )
-    ],
-)
-THROTTLED = OpenApiResponse(ErrorResponse, description="Too many requests; see Retry-After.")
-
 
 def _params(serializer_class, request: Request) -> dict:
     serializer = serializer_class(data=request.query_params)
@@ -77,12 +47,17 @@ def _params(serializer_class, request: Request) -> dict:
     return serializer.validated_data
 
 
-def _answer(payload: dict) -> Answer:
-    """A 200 whose Last-Modified is the newest observation it reports."""
+def _answer(payload: dict, *, latest: bool, digits: list[str] | None = None) -> Answer:
+    """A 200 whose Last-Modified is the newest observation it reports. A latest answer says how
+    old its rates are, so it lives at most KOEL_API_MAX_AGE seconds. With `digits` (the targets
+    an amount is converted to), the payload cached is the answer and those targets' minor units,
+    which the view's `finish` applies the amount with."""
     instants = [r["observed_at"] for r in payload.get("rates", [])]
     if "observed_at" in payload:
         instants.append(payload["observed_at"])
-    return Answer(200, payload, last_modified=_newest(instants))
+    stored = payload if digits is None else {"answer": payload, "digits": currency_digits(digits)}
+    max_seconds = settings.KOEL_API_MAX_AGE if latest else None
+    return Answer(200, stored, last_modified=_newest(instants), max_seconds=max_seconds)
 
 
 def _newest(instants: list[str]) -> datetime | None:
@@ -103,46 +78,38 @@ class RatesView(APIView):
             "rates are the median of the sources quoting the pair within its refresh window, "
             "outliers excluded (see `expand=sources`); `source` pins one source. With `at`, "
             "the rate in force then. `requested_at`/`requested_date` say what was asked, each "
-            "rate's `observed_at`/`rate_date` what answered it: a Friday rate on a Sunday shows."
+            "rate's `observed_at`/`rate_date` what answered it: a Friday rate on a Sunday shows. "
+            "Latest rates are the newest Koel holds, however old: `stale` says when one is older "
+            "than its pair's refresh window, `age_seconds` how old it is. An `amount` is applied "
+            "to the cached rates."
         ),
         parameters=[RatesParams],
         responses={200: RatesOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
         examples=[
-            OpenApiExample(
-                "pair with amount",
-                {
-                    "base": "USD",
-                    "requested_at": None,
-                    "requested_date": None,
-                    "amount": "100",
-                    "rates": [
-                        {
-                            "target": "EUR",
-                            "rate": "0.9223",
-                            "inverse": "1.08424590697170118",
-                            "observed_at": "2026-11-25T06:00:00+00:00",
-                            "rate_date": "2026-11-25",
-                            "source": "blend",
-                            "sources": ["floatrates", "open_er_api"],
-                            "derived": False,
-                            "path": "direct",
-                            "via": None,
-                            "converted": "92.23",
-                        }
-                    ],
-                    "missing": [],
-                },
-                response_only=True,
-            )
+            examples.RATES,
         ],
     )
     def get(self, request: Request):
         params = _params(RatesParams, request)
         wanted = answers.rates_targets(params)
+        depends_on = _depends(params["base"], *wanted)
+        latest, amount = params.get("at") is None, params.get("amount")
+        if amount is None:
+            return cached_answer(
+                request,
+                lambda: _answer(answers.rates_answer(params, wanted), latest=latest),
+                depends_on=depends_on,
+            )
+        check_amount(amount)
+
+        def build() -> Answer:
+            return _answer(answers.rates_answer(params, wanted), latest=latest, digits=wanted)
+
+        def finish(stored: dict) -> dict:
+            return answers.with_amount(stored["answer"], stored["digits"], amount)
+
         return cached_answer(
-            request,
-            lambda: _answer(answers.rates_answer(params, wanted)),
-            depends_on=_depends(params["base"], *wanted),
+            request, build, depends_on=depends_on, finish=finish, ignore=("amount",)
         )
 
 
@@ -152,39 +119,33 @@ class ConvertView(APIView):
         summary="Convert an amount",
         description=(
             "`amount` of `from` in `to`, at the latest rate or the rate in force at the end of "
-            "`date` (UTC), rounded to the target's minor unit, halves away from zero."
+            "`date` (UTC), rounded to the target's minor unit, halves away from zero. At the "
+            "latest rate, `stale` and `age_seconds` say how old that rate is."
         ),
         parameters=[ConvertParams],
         responses={200: ConvertOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
         examples=[
-            OpenApiExample(
-                "USD to JPY",
-                {
-                    "from": "USD",
-                    "to": "JPY",
-                    "amount": "250",
-                    "converted": "38589",
-                    "requested_at": None,
-                    "requested_date": None,
-                    "rate": "154.356",
-                    "observed_at": "2026-11-25T06:00:00+00:00",
-                    "rate_date": "2026-11-25",
-                    "source": "open_er_api",
-                    "sources": ["open_er_api"],
-                    "derived": False,
-                    "path": "direct",
-                    "via": None,
-                },
-                response_only=True,
-            )
+            examples.CONVERT,
         ],
     )
     def get(self, request: Request):
         params = _params(ConvertParams, request)
+        base, target, amount = params["from"], params["to"], params["amount"]
+        check_amount(amount)
+
+        def build() -> Answer:
+            latest = params.get("date") is None
+            return _answer(answers.convert_answer(params), latest=latest, digits=[target])
+
+        def finish(stored: dict) -> dict:
+            return answers.with_converted(stored["answer"], stored["digits"][target], amount)
+
         return cached_answer(
             request,
-            lambda: _answer(answers.convert_answer(params)),
-            depends_on=_depends(params["from"], params["to"]),
+            build,
+            depends_on=_depends(base, target),
+            finish=finish,
+            ignore=("amount",),
         )
 
 
@@ -200,49 +161,7 @@ class HistoryView(APIView):
         parameters=[HistoryParams],
         responses={200: HistoryOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
         examples=[
-            OpenApiExample(
-                "two days of EUR to JPY",
-                {
-                    "base": "EUR",
-                    "target": "JPY",
-                    "interval": "day",
-                    "start": "2024-01-02T00:00:00+00:00",
-                    "end": "2024-01-04T00:00:00+00:00",
-                    "path": "direct",
-                    "via": None,
-                    "summary": {
-                        "min": "155.61",
-                        "max": "156.08",
-                        "first": "155.61",
-                        "last": "156.08",
-                        "change": "0.47",
-                        "change_pct": "0.302037144142407300",
-                    },
-                    "points": [
-                        {
-                            "start": "2024-01-02T00:00:00+00:00",
-                            "value": "155.61",
-                            "open": "155.61",
-                            "high": "155.61",
-                            "low": "155.61",
-                            "close": "155.61",
-                            "count": 1,
-                            "last_observed_at": "2024-01-02T15:00:00+00:00",
-                        },
-                        {
-                            "start": "2024-01-03T00:00:00+00:00",
-                            "value": "156.08",
-                            "open": "156.08",
-                            "high": "156.08",
-                            "low": "156.08",
-                            "close": "156.08",
-                            "count": 1,
-                            "last_observed_at": "2024-01-03T15:00:00+00:00",
-                        },
-                    ],
-                },
-                response_only=True,
-            )
+            examples.HISTORY,
         ],
     )
     def get(self, request: Request):
@@ -285,6 +204,21 @@ class CurrencyViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self) -> Currency:
         self.kwargs["pk"] = self.kwargs["pk"].upper()
         return super().get_object()
+
+    def list(self, request: Request, *args, **kwargs):
+        """Cached like every read: the catalog version is in every key, so an edit of a currency
+        invalidates it. The page links name the host asked, so the key varies on it."""
+
+        def build() -> Answer:
+            return Answer(200, super(CurrencyViewSet, self).list(request, *args, **kwargs).data)
+
+        return cached_answer(
+            request,
+            build,
+            depends_on=(),
+            vary=(request.build_absolute_uri("/"),),
+            encode=JSONRenderer().render,
+        )
 
     @extend_schema(responses={200: CurrencyDetailSerializer, **DETAIL_ERRORS})
     def retrieve(self, request: Request, *args, **kwargs):

@@ -29,7 +29,7 @@ import calendar
 import re
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
@@ -38,8 +38,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from rates.http.caching import Answer
-from rates.models import Currency
-from rates.reads.selectors import ARITHMETIC, MAX_AMOUNT_DIGITS, pivots, round_amount
+from rates.reads import MAX_AMOUNT_DIGITS, apply_rate, currency_digits, pivots
 
 from .keys import key_is_valid
 from .readings import (
@@ -403,10 +402,7 @@ def _conversion(base: str, target: str, amount: Decimal):
         raise OxrError(
             400, "not_available", f"No rate from {base} to {target} is available - try again later."
         )
-    currency = Currency.objects.only("decimal_digits", "rounding").get(code=target)
-    with localcontext(ARITHMETIC):
-        product = amount * rate
-    converted = round_amount(product, currency.decimal_digits, currency.rounding)
+    converted = apply_rate(amount, rate, currency_digits([target])[target])
     return rate, converted, rates.observed_at or timezone.now()
 
 

@@ -21,8 +21,7 @@ from django.utils.cache import patch_vary_headers
 
 from rates.http.caching import Answer, cached_answer, json_bytes
 from rates.models import Currency
-from rates.reads.blending import latest_for_base
-from rates.reads.selectors import pivots, rates_for_base
+from rates.reads import pivots, rates_for_base
 
 _CODE = re.compile(r"[A-Z]{3}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -75,15 +74,15 @@ def _latest(base: str, targets: list[str]) -> dict[str, tuple[Decimal, datetime]
     """As /api/v1/ answers "latest": blended where sources quote the pair, else the selectors."""
     if not targets:
         return {}
-    answers = latest_for_base(base=base, targets=targets)
+    answers = rates_for_base(base, targets=targets)
     return {target: (answer.rate, answer.observed_at) for target, answer in answers.items()}
 
 
 def _at(base: str, targets: list[str], at: datetime | None) -> dict[str, tuple[Decimal, datetime]]:
     if not targets:
         return {}
-    quotes = rates_for_base(base=base, targets=targets, at=at)
-    return {quote.target: (quote.rate, quote.observed_at) for quote in quotes}
+    answers = rates_for_base(base, targets=targets, at=at)
+    return {target: (answer.rate, answer.observed_at) for target, answer in answers.items()}
 
 
 def read_series(

@@ -10,8 +10,9 @@ whose If-None-Match matches gets 304 without a body.
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,6 +24,8 @@ from django.utils.http import http_date, quote_etag
 from rates.cache import snapshot
 from rates.http.replay import mark_replayable
 
+DAY = 86_400
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -32,6 +35,18 @@ class Answer:
     content_type: str = "application/json"
     # Error answers are not cached: they are cheap and some depend on time ("no data yet").
     cacheable: bool = True
+    # At most this long in the cache (and replayed): an answer that says how old its data is
+    # (`age_seconds`) must not be served long after it was built.
+    max_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class _Stored:
+    status: int
+    body: object  # bytes, or the payload to finish per request
+    content_type: str
+    modified: str | None
+    expires: float  # time.time() past which the cache no longer holds it
 
 
 def cached_answer(
@@ -42,27 +57,43 @@ def cached_answer(
     vary: Iterable[str] = (),
     encode: Callable[[object], bytes] | None = None,
     replay: bool = True,
+    finish: Callable[[object], object] | None = None,
+    ignore: Iterable[str] = (),
 ) -> HttpResponse:
     """The response for `request`, from the cache when an equal request was answered since
     the last write to the bases in `depends_on`; `vary` adds anything else the answer depends
     on (e.g. the Accept header's choice). With `replay`, a 200 may also be stored whole and
     replayed to equal requests before they reach Django (rates.http.replay): pass False when the
-    view checked something a replay would skip (a key in the query string)."""
+    view checked something a replay would skip (a key in the query string).
+
+    With `finish`, the payload (not its bytes) is cached and `finish(payload)` is encoded per
+    request: query parameters in `ignore` (an amount) are applied there, so they are not part
+    of the key, and one cached rate serves every amount."""
     encode = encode or json_bytes
+    ignore = frozenset(ignore)
     versions = snapshot(depends_on)
-    key = _key(request, versions.versions, vary)
+    key = _key(request, versions.versions, vary, ignore, finished=finish is not None)
     stored = cache.get(key)
     if stored is None:
         answer = build()
-        body = answer.payload if isinstance(answer.payload, bytes) else encode(answer.payload)
-        modified = http_date(answer.last_modified.timestamp()) if answer.last_modified else None
-        stored = (answer.status, body, answer.content_type, modified)
+        stored = _store(answer, None if answer.status != 200 else finish, encode)
         if not (answer.cacheable and answer.status == 200):
-            return _response(request, *stored)
-        cache.set(key, stored, timeout=settings.KOEL_API_CACHE_SECONDS)
-    if replay:
-        mark_replayable(request, versions.generation)
-    return _response(request, *stored)
+            return _response(request, stored)
+        cache.set(key, stored, timeout=max(1, int(stored.expires - time.time())))
+    if finish is not None:
+        stored = replace(stored, body=encode(finish(stored.body)))
+    if replay and not ignore.intersection(request.GET):
+        mark_replayable(request, versions.generation, lifetime=stored.expires - time.time())
+    return _response(request, stored)
+
+
+def _store(answer: Answer, finish: Callable | None, encode: Callable) -> _Stored:
+    body = answer.payload
+    if finish is None and not isinstance(body, bytes):
+        body = encode(body)
+    modified = http_date(answer.last_modified.timestamp()) if answer.last_modified else None
+    seconds = min(settings.KOEL_API_CACHE_SECONDS, answer.max_seconds or DAY)
+    return _Stored(answer.status, body, answer.content_type, modified, time.time() + seconds)
 
 
 def json_bytes(payload: object) -> bytes:
@@ -77,14 +108,20 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _key(request: HttpRequest, versions: str, vary: Iterable[str]) -> str:
-    query = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET)
-    raw = repr((request.path, query, tuple(vary)))
+def _key(request: HttpRequest, versions: str, vary, ignore: frozenset, *, finished: bool) -> str:
+    query = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET if k not in ignore)
+    raw = repr((request.path, query, tuple(vary), finished))
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"answer:{digest}:{versions}"
+    return f"answer2:{digest}:{versions}"  # 2: entries are _Stored, no longer tuples
 
 
-def _response(request, status, body, content_type, modified) -> HttpResponse:
+def _response(request: HttpRequest, stored: _Stored) -> HttpResponse:
+    status, body, content_type, modified = (
+        stored.status,
+        stored.body,
+        stored.content_type,
+        stored.modified,
+    )
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     if status == 200 and etag in _etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()

@@ -34,8 +34,10 @@ from rates.http.throttle import COUNTED, anonymous_window
 
 logger = logging.getLogger(__name__)
 
-# Set in the WSGI environ by cached_answer: the generation the answer was built under.
+# Set in the WSGI environ by cached_answer: the generation the answer was built under, and how
+# long the answer may live.
 REPLAYABLE = "koel.replay.generation"
+LIFETIME = "koel.replay.lifetime"
 
 # What of the request a stored response may depend on, besides its path and query string; each
 # is part of the key. (Cookies only matter through the session, and requests with one are not
@@ -85,9 +87,14 @@ return {entry[3], entry[4], entry[5], counted}
 """
 
 
-def mark_replayable(request: HttpRequest, generation: str) -> None:
-    """Let ReplayApp store this request's response, valid until `generation` changes."""
+def mark_replayable(
+    request: HttpRequest, generation: str, *, lifetime: float | None = None
+) -> None:
+    """Let ReplayApp store this request's response, valid until `generation` changes and for at
+    most `lifetime` seconds (as long as the answer stays in the cache)."""
     request.META[REPLAYABLE] = generation
+    if lifetime is not None:
+        request.META[LIFETIME] = max(1, int(lifetime))
 
 
 class ReplayApp:
@@ -170,7 +177,7 @@ class ReplayApp:
             with cache.client.get_client(write=True).pipeline(transaction=True) as pipe:
                 pipe.delete(key)
                 pipe.hset(key, mapping=entry)
-                pipe.expire(key, _lifetime())
+                pipe.expire(key, min(_lifetime(), environ.get(LIFETIME, DAY)))
                 pipe.execute()
         except redis.RedisError:
             logger.warning("replay store failed", exc_info=True)

@@ -21,8 +21,7 @@ from rates.exceptions import RowError
 from rates.ingest.services import rates_write
 from rates.ingest.validation import ValidRows, rates_validate
 from rates.models import QuarantinedRate, QuarantineStatus
-from rates.reads.resolution import resolve
-from rates.reads.selectors import latest_observations
+from rates.reads import latest_observations, resolve
 from rates.types import RateRow
 
 # Koel's own source: the inverse and cross rates rates.ingest.derived computes. A held rate of it

@@ -9,8 +9,7 @@ would otherwise stand in as a "direct" quote and the pair would never move again
 from collections.abc import Mapping, Sequence
 
 from rates.ingest.acceptance import DERIVED_SOURCE, AcceptResult, rates_accept
-from rates.reads.resolution import resolve
-from rates.reads.selectors import latest_observations, pivots
+from rates.reads import latest_observations, pivots, resolve
 from rates.types import RatePath, RateRow
 
 

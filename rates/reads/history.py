@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 
 from rates.db import fast_cursor
 from rates.exceptions import InvalidQuery, RateNotFound
+from rates.reads.catalog import pivots, require_known
+from rates.reads.checks import require_aware, require_pair
 from rates.reads.resolution import DERIVED, invert
-from rates.reads.selectors import pivots, require_aware, require_known, require_pair
 from rates.types import Bucket, History, Interval, RatePath
 
 # Bounds keep a single query's work (and a response) to a sensible size.
@@ -23,21 +24,30 @@ MAX_SPAN = {
     Interval.MONTH: timedelta(days=36600),
 }
 
+# The buckets of each pair (bases[i], targets[i]), each read on its own (base, target, time)
+# index range: an array of pairs, not two arrays of codes, which the planner served by reading
+# all of a base's rows.
 _BUCKETS_SQL = """
-SELECT date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
-       (array_agg(rate ORDER BY observed_at))[1],
-       max(rate), min(rate),
-       (array_agg(rate ORDER BY observed_at DESC))[1],
-       count(*), max(observed_at)
-FROM rates_exchangerate
-WHERE base_id = %(base)s AND target_id = %(target)s
-  AND observed_at >= %(start)s AND observed_at < %(end)s {source_filter}
-GROUP BY bucket ORDER BY bucket
+SELECT p.base, p.target, b.*
+FROM unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
+CROSS JOIN LATERAL (
+  SELECT date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
+         (array_agg(rate ORDER BY observed_at))[1],
+         max(rate), min(rate),
+         (array_agg(rate ORDER BY observed_at DESC))[1],
+         count(*), max(observed_at)
+  FROM rates_exchangerate
+  WHERE base_id = p.base AND target_id = p.target
+    AND observed_at >= %(start)s AND observed_at < %(end)s {source_filter}
+  GROUP BY bucket
+) b
+ORDER BY 1, 2, 3
 """
 
+Series = dict[tuple[str, str], list[Bucket]]
 
-def rate_history(
-    *,
+
+def history(
     base: str,
     target: str,
     start: datetime,
@@ -58,21 +68,22 @@ def rate_history(
 
 
 def _candidates(base, target, start, end, interval, source):
-    """Lazily: the direct series, then the inverse, then each pivot's cross series."""
+    """Lazily: the direct series, then the inverse (both from one query), then each pivot's
+    cross series (all legs from a second query)."""
+    series = _series([(base, target), (target, base)], start, end, interval, source)
+    yield RatePath.DIRECT, None, series.get((base, target), [])
+    yield RatePath.INVERSE, None, [_inverted(b) for b in series.get((target, base), [])]
+    others = [p for p in pivots() if p not in (base, target)]
+    if others:
+        pairs = [pair for p in others for pair in _legs_through(base, target, p)]
+        legs = _series(pairs, start, end, interval, source)
+        for pivot in others:
+            first = _leg(legs, base, pivot)
+            yield RatePath.CROSS, pivot, _crossed(first, _leg(legs, pivot, target)) if first else []
 
-    def leg(b, t):
-        return _leg_buckets(b, t, start, end, interval, source)
 
-    yield RatePath.DIRECT, None, _direct(base, target, start, end, interval, source)
-    yield (
-        RatePath.INVERSE,
-        None,
-        [_inverted(b) for b in _direct(target, base, start, end, interval, source)],
-    )
-    for pivot in pivots():
-        if pivot not in (base, target):
-            first = leg(base, pivot)
-            yield RatePath.CROSS, pivot, _crossed(first, leg(pivot, target)) if first else []
+def _legs_through(base: str, target: str, pivot: str) -> list[tuple[str, str]]:
+    return [(base, pivot), (pivot, base), (pivot, target), (target, pivot)]
 
 
 def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
@@ -85,21 +96,26 @@ def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
         raise InvalidQuery(f"At most {days} days of {interval} buckets per request.", field="end")
 
 
-def _direct(base, target, start, end, interval, source) -> list[Bucket]:
-    params = {"interval": str(interval), "base": base, "target": target, "start": start, "end": end}
+def _series(pairs, start, end, interval, source) -> Series:
+    bases, targets = [b for b, _ in pairs], [t for _, t in pairs]
+    params = {"interval": str(interval), "bases": bases, "targets": targets}
+    params.update(start=start, end=end)
     source_filter = ""
     if source:
         source_filter, params["source"] = "AND source_id = %(source)s", source
+    series: Series = {}
     with fast_cursor() as cursor:
         cursor.execute(_BUCKETS_SQL.format(source_filter=source_filter), params)
-        return [Bucket(*row) for row in cursor.fetchall()]
+        for base, target, *bucket in cursor.fetchall():
+            series.setdefault((base, target), []).append(Bucket(*bucket))
+    return series
 
 
-def _leg_buckets(base, target, start, end, interval, source) -> list[Bucket]:
-    direct = _direct(base, target, start, end, interval, source)
+def _leg(series: Series, base: str, target: str) -> list[Bucket]:
+    direct = series.get((base, target))
     if direct:
         return direct
-    return [_inverted(b) for b in _direct(target, base, start, end, interval, source)]
+    return [_inverted(b) for b in series.get((target, base), [])]
 
 
 def _inverted(bucket: Bucket) -> Bucket:

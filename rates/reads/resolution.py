@@ -1,13 +1,14 @@
 """Turn stored observations into an answer for any pair: direct, inverse, or cross via a pivot.
 
-Pure functions over a mapping of the best observation per (base, target); the selectors decide
-which observations to load (latest, or in force at an instant).
+Pure functions; rates.reads.latest and rates.reads.instant decide what a leg (one pair, direct
+or inverse) is answered from, `answer_pair` how legs make the answer.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Context, Decimal
+from functools import partial
 
-from rates.types import Observation, Quote, RatePath
+from rates.types import Observation, RateAnswer, RatePath
 
 # Derived rates (inverses, crosses) carry 18 significant digits: far beyond any source's own
 # precision, and short enough to print.
@@ -15,47 +16,99 @@ DERIVED = Context(prec=18)
 ONE = Decimal(1)
 
 Observations = Mapping[tuple[str, str], Observation]
+Leg = Callable[[str, str], RateAnswer | None]
+
+# Up to this many targets, their own rows (inverse quotes, legs to the pivots) are read in the
+# same query as the base's: one query answers a pair, whatever path answers it.
+FEW_TARGETS = 8
+
+
+def first_bases(hubs: Sequence[str], wanted: Sequence[str]) -> list[str]:
+    """The bases to read first: the hubs (the base, the pivots) and, for a few targets, those."""
+    few = wanted if len(wanted) <= FEW_TARGETS else ()
+    return list(dict.fromkeys([*hubs, *few]))
+
+
+def remembered(leg: Leg) -> Leg:
+    """`leg`, computed once per pair: every cross rate of a base reuses its base→pivot leg."""
+    memo: dict[tuple[str, str], RateAnswer | None] = {}
+
+    def recall(base: str, target: str) -> RateAnswer | None:
+        if (base, target) not in memo:
+            memo[(base, target)] = leg(base, target)
+        return memo[(base, target)]
+
+    return recall
 
 
 def invert(rate: Decimal) -> Decimal:
     return DERIVED.divide(ONE, rate)
 
 
-def resolve(
-    observations: Observations, base: str, target: str, pivots: Sequence[str]
-) -> Quote | None:
-    """The best answer for base→target from `observations`, or None.
-
-    Order: a direct quote; else the inverse of the opposite quote; else, for each pivot in
-    order, base→pivot × pivot→target where each leg is itself direct or inverse.
-    """
-    leg = _leg(observations, base, target)
-    if leg is not None:
-        return leg
+def answer_pair(
+    leg: Leg, base: str, target: str, pivots: Sequence[str], *, cross: Callable | None = None
+) -> RateAnswer | None:
+    """`leg(base, target)` (direct, else inverse); else, for the first pivot in order whose two
+    legs are answered, base→pivot × pivot→target (made by `cross`, default `crossed`)."""
+    found = leg(base, target)
+    if found is not None:
+        return found
     for pivot in pivots:
         if pivot in (base, target):
             continue
-        first, second = _leg(observations, base, pivot), _leg(observations, pivot, target)
-        if first is not None and second is not None:
-            return Quote(
-                base=base,
-                target=target,
-                rate=DERIVED.multiply(first.rate, second.rate),
-                observed_at=min(first.observed_at, second.observed_at),
-                path=RatePath.CROSS,
-                via=pivot,
-                legs=first.legs + second.legs,
-            )
+        first = leg(base, pivot)
+        second = leg(pivot, target) if first is not None else None
+        if second is not None:
+            return (cross or crossed)(first, second, pivot)
     return None
 
 
-def _leg(observations: Observations, base: str, target: str) -> Quote | None:
+def crossed(first: RateAnswer, second: RateAnswer, via: str) -> RateAnswer:
+    return RateAnswer(
+        base=first.base,
+        target=second.target,
+        rate=DERIVED.multiply(first.rate, second.rate),
+        observed_at=min(first.observed_at, second.observed_at),
+        sources=tuple(dict.fromkeys(first.sources + second.sources)),
+        path=RatePath.CROSS,
+        via=via,
+        derived=True,
+    )
+
+
+def observed_leg(observations: Observations, base: str, target: str) -> RateAnswer | None:
+    """base→target from one observation per pair: the direct one, else the inverse of the
+    opposite one."""
     direct = observations.get((base, target))
     if direct is not None:
-        return Quote(base, target, direct.rate, direct.observed_at, RatePath.DIRECT, (direct,))
-    opposite = observations.get((target, base))
-    if opposite is not None:
-        return Quote(
-            base, target, invert(opposite.rate), opposite.observed_at, RatePath.INVERSE, (opposite,)
+        return RateAnswer(
+            base,
+            target,
+            direct.rate,
+            direct.observed_at,
+            (direct.source,),
+            RatePath.DIRECT,
+            None,
+            direct.derived,
         )
-    return None
+    opposite = observations.get((target, base))
+    if opposite is None:
+        return None
+    return RateAnswer(
+        base,
+        target,
+        invert(opposite.rate),
+        opposite.observed_at,
+        (opposite.source,),
+        RatePath.INVERSE,
+        None,
+        True,
+    )
+
+
+def resolve(
+    observations: Observations, base: str, target: str, pivots: Sequence[str]
+) -> RateAnswer | None:
+    """The answer for base→target from one observation per pair (e.g. `latest_observations`),
+    or None: what the write side checks new rates against and derives cross rates from."""
+    return answer_pair(partial(observed_leg, observations), base, target, pivots)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -240,3 +241,29 @@ def test_a_lost_redis_connection_falls_back_to_django_then_reconnects(get, eur_u
     assert lost.status == "200 OK"
     assert lost.through_django
     assert not again.through_django
+
+
+def ttls(pattern: str) -> list[int]:
+    client = cache.client.get_client()
+    return [client.ttl(key) for key in client.scan_iter(match=cache.make_key(pattern))]
+
+
+def test_latest_answers_are_kept_no_longer_than_their_age_may_drift(get, eur_usd, settings):
+    settings.KOEL_API_MAX_AGE = 30  # latest answers say their age_seconds: rebuilt this often
+    get("/api/v1/rates/", PAIR)
+    get("/api/v1/rates/", {**PAIR, "at": "2024-01-03"})  # a rate at an instant does not age
+
+    assert len(ttls("replay:*")) == 2
+    assert sorted(ttl > 30 for ttl in ttls("answer2:*")) == [False, True]
+    assert sorted(ttl > 30 for ttl in ttls("replay:*")) == [False, True]
+    assert 0 < min(ttls("replay:*")) <= 30
+
+
+def test_a_conversion_goes_to_django_for_its_amount(get, eur_usd):
+    query = {"from": "EUR", "to": "USD", "amount": "10"}
+    first, again = get("/api/v1/convert/", query), get("/api/v1/convert/", query)
+
+    assert first.through_django
+    assert again.through_django  # the amount is applied per request, to the cached rate
+    assert again.body == first.body
+    assert ttls("replay:*") == []

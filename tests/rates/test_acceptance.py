@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from rates.exceptions import InvalidRateBatch
 from rates.ingest.acceptance import quarantine_approve, quarantine_reject, rates_accept
 from rates.models import ExchangeRate, QuarantinedRate, QuarantineStatus
-from rates.reads.selectors import rate_get
+from rates.reads import rate_for
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_rate_within_band_is_published(eur_usd, accept):
     result = accept("alpha", ("EUR", "USD", "1.3", "2024-01-03T16:00"))  # +18%
 
     assert (result.written, result.quarantined) == (1, 0)
-    assert rate_get(base="EUR", target="USD").rate == Decimal("1.3")
+    assert rate_for("EUR", "USD").rate == Decimal("1.3")
 
 
 def test_absurd_rate_is_held_with_its_reason_and_not_published(eur_usd, accept):
@@ -47,7 +47,7 @@ def test_absurd_rate_is_held_with_its_reason_and_not_published(eur_usd, accept):
     assert (result.received, result.written, result.quarantined) == (2, 1, 1)
     assert result.held == {("EUR", "USD")}
     assert published() == [("ecb", Decimal("1.10"))]
-    assert rate_get(base="EUR", target="USD").rate == Decimal("1.10")  # last good rate served
+    assert rate_for("EUR", "USD").rate == Decimal("1.10")  # last good rate served
     [held] = QuarantinedRate.objects.all()
     assert (held.source_id, held.rate, held.reference_rate, held.status) == (
         "alpha",

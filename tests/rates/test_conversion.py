@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from rates.exceptions import InvalidQuery, RateNotFound
-from rates.reads.selectors import conversion_get, round_amount
+from rates.reads import convert, rate_for, round_amount
 
 
 @pytest.mark.parametrize(
@@ -31,13 +31,12 @@ def test_round_amount(value, digits, increment, expected):
     assert str(round_amount(Decimal(value), digits, increment)) == expected
 
 
-def test_conversion_get_usd_to_jpy_is_whole_yen(store):
+def test_convert_usd_to_jpy_is_whole_yen(store):
     store("alpha", ("USD", "JPY", "151.2345", "2024-01-02"))
+    answer = rate_for("USD", "JPY")
 
-    conversion = conversion_get(base="USD", target="JPY", amount=Decimal(10))
-
-    assert str(conversion.converted) == "1512"
-    assert (conversion.amount, conversion.quote.rate) == (Decimal(10), Decimal("151.2345"))
+    assert str(convert(Decimal(10), answer)) == "1512"
+    assert str(convert(Decimal(10), answer, digits=(2, 0))) == "1512.35"  # digits given: no query
 
 
 @pytest.mark.parametrize(
@@ -48,32 +47,31 @@ def test_conversion_get_usd_to_jpy_is_whole_yen(store):
         ("USD", "EUR", "0", "0.00"),
     ],
 )
-def test_conversion_get_rounds_to_target_currency(store, base, target, amount, converted):
+def test_convert_rounds_to_target_currency(store, base, target, amount, converted):
     store("alpha", ("USD", "KWD", "0.30712", "2024-01-02"), ("USD", "EUR", "0.9", "2024-01-02"))
 
-    result = conversion_get(base=base, target=target, amount=Decimal(amount))
-
-    assert str(result.converted) == converted
+    assert str(convert(Decimal(amount), rate_for(base, target))) == converted
 
 
 @pytest.mark.parametrize("amount", ["-0.01", "NaN", "Infinity"])
-def test_conversion_get_rejects_bad_amount(store, amount):
+def test_convert_rejects_bad_amount(store, amount):
     store("alpha", ("USD", "EUR", "0.9", "2024-01-02"))
+    answer = rate_for("USD", "EUR")
 
     with pytest.raises(InvalidQuery) as caught:
-        conversion_get(base="USD", target="EUR", amount=Decimal(amount))
+        convert(Decimal(amount), answer)
 
     assert caught.value.field == "amount"
 
 
-def test_conversion_get_missing_rate(store):
+def test_missing_rate(store):
     with pytest.raises(RateNotFound):
-        conversion_get(base="USD", target="EUR", amount=Decimal(1))
+        rate_for("USD", "EUR")
 
 
-def test_conversion_get_huge_amount_converts_or_raises_invalid_query(store):
+def test_convert_huge_amount_converts_or_raises_invalid_query(store):
     store("alpha", ("USD", "EUR", "0.9", "2024-01-02"))
+    answer = rate_for("USD", "EUR")
 
     with contextlib.suppress(InvalidQuery):  # refusing the amount would do as well
-        result = conversion_get(base="USD", target="EUR", amount=Decimal("1E+30"))
-        assert result.converted == Decimal("9E+29")
+        assert convert(Decimal("1E+30"), answer) == Decimal("9E+29")

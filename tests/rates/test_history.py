@@ -5,7 +5,7 @@ import pytest
 
 from rates.exceptions import InvalidQuery, RateNotFound, UnknownCurrency
 from rates.models import ExchangeRate
-from rates.reads.history import rate_history
+from rates.reads import history as rate_history
 from rates.types import Bucket, Interval, RatePath
 
 DAY_AFTER = datetime(2024, 1, 3, tzinfo=UTC)
@@ -71,7 +71,7 @@ def series(store):
 
 @pytest.mark.parametrize("interval", list(Interval))
 def test_rate_history_buckets(series, interval):
-    history = rate_history(base="EUR", target="USD", start=START, end=END, interval=interval)
+    history = rate_history("EUR", "USD", start=START, end=END, interval=interval)
 
     assert (history.path, history.via, history.interval) == (RatePath.DIRECT, None, interval)
     assert history.buckets == EXPECTED[interval]
@@ -93,7 +93,7 @@ def test_rate_history_week_buckets_start_monday_utc(store):
         "ecb", ("EUR", "USD", "1.1", "2024-01-08T00:30+01:00"), ("EUR", "USD", "1.2", "2024-01-08")
     )
 
-    history = rate_history(base="EUR", target="USD", start=START, end=END, interval=Interval.WEEK)
+    history = rate_history("EUR", "USD", start=START, end=END, interval=Interval.WEEK)
 
     assert [(b.start, b.count) for b in history.buckets] == [
         (utc(2024, 1, 1), 1),
@@ -105,7 +105,7 @@ def test_rate_history_week_buckets_start_monday_utc(store):
 def test_rate_history_day_buckets_align_to_utc_midnight(store):
     store("ecb", ("EUR", "USD", "1.1", "2024-01-02T00:30+01:00"))
 
-    [only] = rate_history(base="EUR", target="USD", start=START, end=END).buckets
+    [only] = rate_history("EUR", "USD", start=START, end=END).buckets
 
     assert only.start == utc(2024, 1, 1)
 
@@ -119,7 +119,7 @@ def test_rate_history_inverse_swaps_high_and_low(store):
         ],
     )
 
-    history = rate_history(base="EUR", target="USD", start=START, end=END)
+    history = rate_history("EUR", "USD", start=START, end=END)
 
     assert (history.path, history.via) == (RatePath.INVERSE, None)
     assert history.buckets == [
@@ -130,7 +130,7 @@ def test_rate_history_inverse_swaps_high_and_low(store):
 def test_rate_history_prefers_direct_over_inverse(store):
     store("ecb", ("EUR", "USD", "1.1", "2024-01-01"), ("USD", "EUR", "2", "2024-01-02"))
 
-    history = rate_history(base="EUR", target="USD", start=START, end=END)
+    history = rate_history("EUR", "USD", start=START, end=END)
 
     assert history.path == RatePath.DIRECT
     assert [b.close for b in history.buckets] == [Decimal("1.1")]
@@ -146,7 +146,7 @@ def test_rate_history_cross_via_pivot(store):
         ("GBP", "USD", "1.25", "2024-01-02T09:00"),  # no JPY leg that day: left out
     )
 
-    history = rate_history(base="GBP", target="JPY", start=START, end=END)
+    history = rate_history("GBP", "JPY", start=START, end=END)
 
     assert (history.path, history.via) == (RatePath.CROSS, "USD")
     assert history.buckets == [
@@ -157,7 +157,7 @@ def test_rate_history_cross_via_pivot(store):
 def test_rate_history_cross_via_second_pivot(store):
     store("ecb", ("EUR", "GBP", "0.8", "2024-01-01"), ("EUR", "JPY", "160", "2024-01-01"))
 
-    history = rate_history(base="GBP", target="JPY", start=START, end=END)
+    history = rate_history("GBP", "JPY", start=START, end=END)
 
     assert (history.path, history.via) == (RatePath.CROSS, "EUR")
     assert [b.close for b in history.buckets] == [Decimal(200)]
@@ -171,8 +171,8 @@ def test_rate_history_source_filter(store):
     )
     store("beta", ("EUR", "USD", "1.2", "2024-01-01T10:00"))
 
-    alpha = rate_history(base="EUR", target="USD", start=START, end=END, source="alpha")
-    both = rate_history(base="EUR", target="USD", start=START, end=END)
+    alpha = rate_history("EUR", "USD", start=START, end=END, source="alpha")
+    both = rate_history("EUR", "USD", start=START, end=END)
 
     assert alpha.buckets == [
         bucket(utc(2024, 1, 1), "1.1", "1.3", "1.1", "1.3", 2, utc(2024, 1, 1, 11))
@@ -184,7 +184,7 @@ def test_rate_history_source_filter_without_rows_finds_nothing(store):
     store("alpha", ("EUR", "USD", "1.1", "2024-01-01T09:00"))
 
     with pytest.raises(RateNotFound):
-        rate_history(base="EUR", target="USD", start=START, end=END, source="beta")
+        rate_history("EUR", "USD", start=START, end=END, source="beta")
 
 
 @pytest.mark.parametrize(
@@ -201,7 +201,7 @@ def test_rate_history_source_filter_without_rows_finds_nothing(store):
 )
 def test_rate_history_invalid_query(store, start, end, interval, field):
     with pytest.raises(InvalidQuery) as caught:
-        rate_history(base="EUR", target="USD", start=start, end=end, interval=interval)
+        rate_history("EUR", "USD", start=start, end=end, interval=interval)
 
     assert caught.value.field == field
 
@@ -220,24 +220,24 @@ def test_rate_history_allows_the_largest_range(series):
 
 def test_rate_history_same_currency_is_invalid(store):
     with pytest.raises(InvalidQuery) as caught:
-        rate_history(base="EUR", target="EUR", start=START, end=END)
+        rate_history("EUR", "EUR", start=START, end=END)
 
     assert caught.value.field == "target"
 
 
 def test_rate_history_without_data_raises_rate_not_found(series):
     with pytest.raises(RateNotFound, match="No rates GBP -> JPY between 2024-01-01"):
-        rate_history(base="GBP", target="JPY", start=START, end=END)
+        rate_history("GBP", "JPY", start=START, end=END)
 
 
 def test_rate_history_outside_data_range_raises_rate_not_found(series):
     with pytest.raises(RateNotFound):
-        rate_history(base="EUR", target="USD", start=utc(2023, 1, 1), end=START)
+        rate_history("EUR", "USD", start=utc(2023, 1, 1), end=START)
 
 
 def test_rate_history_unknown_currency(store):
     with pytest.raises(UnknownCurrency) as caught:
-        rate_history(base="EUR", target="XYZ", start=START, end=END)
+        rate_history("EUR", "XYZ", start=START, end=END)
 
     assert caught.value.code == "XYZ"
 

@@ -10,7 +10,7 @@ import pytest
 from rates.ingest.loading import currencies_load, sources_load
 from rates.ingest.services import rates_upsert
 from rates.models import Currency, ExchangeRate, QuarantinedRate, RunStatus, Source
-from rates.reads.selectors import rate_get
+from rates.reads import rate_for
 from rates.types import RateRow
 from scrapers.manager import scrape
 
@@ -165,7 +165,7 @@ def test_every_source_down_writes_nothing_fails_the_run_and_keeps_serving(sites)
     assert run.status == RunStatus.FAILED
     assert (run.rates_stored, run.rates_derived) == (0, 0)
     assert ExchangeRate.objects.count() == 1
-    assert rate_get(base="EUR", target="USD").rate == Decimal("1.05")  # the last good rate
+    assert rate_for("EUR", "USD").rate == Decimal("1.05")  # the last good rate
 
 
 def test_open_circuit_skips_the_source_without_a_request(sites, settings):
@@ -208,7 +208,7 @@ def test_absurd_value_is_quarantined_and_the_pair_taken_from_the_next_source(sit
     held = QuarantinedRate.objects.get()
     assert (held.source_id, held.rate) == ("open_er_api", Decimal("10.8"))
     assert "USD" not in stored("open_er_api")
-    assert rate_get(base="EUR", target="USD").rate == Decimal("1.09")
+    assert rate_for("EUR", "USD").rate == Decimal("1.09")
 
 
 def test_targets_no_multi_pair_source_gave_are_asked_of_single_pair_sources(sites):

@@ -14,7 +14,7 @@ import pytest
 from rates.cache import versions_of
 from rates.ingest.partitions import partitions_ensure
 from rates.models import Currency, ExchangeRate, RunStatus, Source
-from rates.reads.selectors import rate_get
+from rates.reads import rate_for
 from rates.table import month_start
 from scrapers.crawling import spider_codes
 from scrapers.management.commands.serve_fixtures import fixture_server, load_fixtures, render
@@ -192,7 +192,7 @@ def test_the_manager_in_demo_mode_scrapes_a_base_end_to_end(
     assert run.rates_quarantined == 0
     assert "GET /wise/gateway/v1/price?sourceCurrency=EUR&targetCurrency=AFN" in "\n".join(lines)
     # Today's rates are read, and cached answers about EUR were invalidated.
-    quote = rate_get(base="EUR", target="USD")
+    quote = rate_for("EUR", "USD")
     assert quote.rate == Decimal("1.1172")
     assert quote.observed_at.astimezone(UTC).date() == datetime.now(UTC).date()
     assert versions_of(["EUR"]) != before

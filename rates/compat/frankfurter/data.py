@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from rates.db import fast_cursor
 from rates.models import LatestRates, Source
-from rates.reads.selectors import require_aware
+from rates.reads import require_aware
 
 from .blend import LOOKBACK_DAYS, Row, shift
 

@@ -1,0 +1,35 @@
+"""The rate of pairs from one base in force at an instant: of each pair the observation in force
+then (rates.reads.observations.observations_at), direct, else inverse, else cross via a pivot.
+
+At most two queries on the pruned partitions of the lookback window: the base's and the pivots'
+observations, then, only for targets the base has no observation of, those targets' (for a few
+targets, a pair, both in one query).
+"""
+
+from datetime import datetime
+from functools import partial
+
+from rates.reads.catalog import pivots
+from rates.reads.observations import observations_at
+from rates.reads.resolution import answer_pair, first_bases, observed_leg, remembered
+from rates.types import RateAnswer
+
+
+def answers_at(
+    *, base: str, wanted: list[str], at: datetime, source: str | None
+) -> dict[str, RateAnswer]:
+    """{target: RateAnswer} at `at` for the `wanted` targets something answers; `source` pins
+    one source (its own observations, no cross rates)."""
+    hubs = [base] if source is not None else list(dict.fromkeys([base, *pivots()]))
+    read = first_bases(hubs, wanted)
+    found = observations_at(bases=read, targets={base, *wanted, *hubs}, at=at, source=source)
+    if missing := [t for t in wanted if t not in read and (base, t) not in found]:
+        found.update(observations_at(bases=missing, targets=hubs, at=at, source=source))
+    leg = remembered(partial(observed_leg, found))
+    via = () if source is not None else pivots()
+    answers = {}
+    for target in wanted:
+        answer = answer_pair(leg, base, target, via)
+        if answer is not None:
+            answers[target] = answer
+    return answers

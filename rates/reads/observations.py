@@ -1,0 +1,101 @@
+"""Loading stored observations: each source's latest quotes, or the observation in force at an
+instant. The only module of rates.reads that reads rate tables (history aggregates its own).
+
+"Latest" reads never touch the partitioned table: they use rates_latestrates, one row per (base,
+source) whose JSON holds every target's newest quote; PostgreSQL picks the wanted entries out of
+it, so only those travel. Queries on the partitioned table carry both bounds on observed_at as
+timezone-aware values, so PostgreSQL prunes partitions while planning (an unbounded query plans
+over and locks all ~340 monthly partitions).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+
+from rates.db import fast_cursor
+from rates.reads.checks import require_aware
+from rates.types import Observation
+
+# Every source's latest quote of each pair (b, t), b in bases, t in targets, with its priority
+# and both currencies' groups (which set a blend's refresh window).
+_LATEST_SQL = """
+SELECT l.base_id, q.key, q.value->>0, q.value->>1, (q.value->>2)::boolean,
+       l.source_id, s.priority, b."group", t."group"
+FROM rates_latestrates l JOIN rates_source s ON s.code = l.source_id
+CROSS JOIN LATERAL jsonb_each(l.quotes::jsonb) q
+JOIN rates_currency b ON b.code = l.base_id JOIN rates_currency t ON t.code = q.key
+WHERE l.base_id = ANY(%(bases)s) AND q.key = ANY(%(targets)s)
+"""
+
+# Among observations of one pair: the newest; at the same instant a quoted rate beats a derived
+# one, then the source with the better (lower) priority.
+_AT_SQL = """
+SELECT DISTINCT ON (r.base_id, r.target_id)
+       r.base_id, r.target_id, r.rate, r.observed_at, r.source_id, r.derived
+FROM rates_exchangerate r JOIN rates_source s ON s.code = r.source_id
+WHERE r.observed_at > %(since)s AND r.observed_at <= %(at)s
+  AND r.base_id = ANY(%(bases)s) AND r.target_id = ANY(%(targets)s) {source_filter}
+ORDER BY 1, 2, 4 DESC, 6, s.priority, 5
+"""
+
+Ranked = tuple[Observation, int]  # an observation and its source's priority
+
+
+def latest_quotes(
+    *, bases: Iterable[str], targets: Iterable[str], groups: dict[str, str] | None = None
+) -> list[Ranked]:
+    """Every source's latest observation of each stored pair (b, t), with the source's priority;
+    the groups of the currencies met are added to `groups`."""
+    params = {"bases": sorted(set(bases)), "targets": sorted(set(targets))}
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL, params)
+        rows = cursor.fetchall()
+    found = []
+    for b, t, rate, when, derived, source, priority, base_group, target_group in rows:
+        when = datetime.fromisoformat(when)
+        found.append((Observation(b, t, Decimal(rate), when, source, derived), priority))
+        if groups is not None:
+            groups[b], groups[t] = base_group, target_group
+    return found
+
+
+def latest_observations(*, bases: Iterable[str], targets: Iterable[str]) -> dict:
+    """{(base, target): Observation}: of each stored pair, the one source's latest observation
+    that is newest (at the same instant quoted beats derived, then the better priority)."""
+    ranked: dict[tuple[str, str], tuple] = {}
+    for observation, priority in latest_quotes(bases=bases, targets=targets):
+        rank = (observation.observed_at, not observation.derived, -priority)
+        pair = (observation.base, observation.target)
+        held = ranked.get(pair)
+        if held is None or rank > held[0]:
+            ranked[pair] = (rank, observation)
+    return {pair: observation for pair, (_rank, observation) in ranked.items()}
+
+
+def observations_at(
+    *, bases: Iterable[str], targets: Iterable[str], at: datetime, source: str | None = None
+) -> dict:
+    """{(base, target): Observation} in force at `at`: the newest at or before it within
+    KOEL_RATE_LOOKBACK_DAYS (`source`: of that source only)."""
+    require_aware(at, "at")
+    lookback = timedelta(days=settings.KOEL_RATE_LOOKBACK_DAYS)
+    params = {"bases": sorted(set(bases)), "targets": sorted(set(targets))}
+    params.update(since=at - lookback, at=at, source=source)
+    source_filter = "" if source is None else "AND r.source_id = %(source)s"
+    with fast_cursor() as cursor:
+        cursor.execute(_AT_SQL.format(source_filter=source_filter), params)
+        return {(row[0], row[1]): Observation(*row) for row in cursor.fetchall()}
+
+
+def newest_observation(*, bases: Iterable[str] | None = None) -> datetime | None:
+    """The newest observation Koel holds (of these bases' rows), None without any: what
+    "latest" is relative to, rather than today."""
+    sql, params = "SELECT max(newest) FROM rates_latestrates", {}
+    if bases is not None:
+        sql, params = f"{sql} WHERE base_id = ANY(%(bases)s)", {"bases": sorted(set(bases))}
+    with fast_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
