@@ -1,6 +1,6 @@
 """What the Open Exchange Rates and Fixer layers share: reading one base's rates (latest, for a
 day, or for each day of a range) through the selectors, parsing the values both APIs take (codes,
-dates, flags), the numbers they print, and serving a cached JSON answer.
+dates, flags, a base) and the numbers they print. Serving is rates.compat.http.
 
 The compatible APIs answer what Koel's own API (/api/v1/) answers: the latest rate of a pair is
 blended across the sources quoting it (rates.reads.blending), and what no source quotes, like a
@@ -8,18 +8,15 @@ rate at an instant, comes from `rates.reads.selectors.rates_for_base` (direct, i
 via a pivot).
 """
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 
-from rates.http.caching import Answer, cached_answer, json_bytes
 from rates.models import Currency
 from rates.reads.blending import latest_for_base
 from rates.reads.selectors import pivots, rates_for_base
@@ -56,6 +53,11 @@ class Rates:
 
     def printed(self) -> dict[str, int | float]:
         return {code: number(rate) for code, rate in self.rates.items()}
+
+    def lacks(self, symbols: list[str] | None) -> bool:
+        """No stored rate answered though more than the base itself (1) was asked for."""
+        asks_others = symbols is None or any(code != self.base for code in symbols)
+        return not self.has_data and asks_others
 
 
 def read_rates(*, base: str, targets: list[str] | None, at: datetime | None) -> Rates:
@@ -151,6 +153,18 @@ def known_codes(codes: Iterable[str]) -> set[str]:
     return set(Currency.objects.filter(code__in=wellformed).values_list("code", flat=True))
 
 
+def base_param(request: HttpRequest, *, default: str, invalid: Callable[[str], Exception]) -> str:
+    """The `base` parameter as a code Koel knows, `default` when absent; else raises
+    invalid(raw value)."""
+    raw = request.GET.get("base")
+    if raw is None:
+        return default
+    code = parse_code(raw)
+    if not known_codes([code]):
+        raise invalid(raw)
+    return code
+
+
 def parse_code(raw: str) -> str:
     """A query value as a currency code candidate ('usd ' -> 'USD')."""
     return raw.strip().upper()
@@ -188,40 +202,3 @@ def number(value: Decimal, *, exact: bool = False) -> int | float:
 
 def unix(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-def pretty_json(payload: object) -> bytes:
-    return json.dumps(payload, indent=2).encode()
-
-
-def serve(
-    request: HttpRequest,
-    build: Callable[[], Answer],
-    *,
-    depends_on: Iterable[str],
-    pretty: bool = False,
-    vary: Iterable[str] = (),
-) -> HttpResponse:
-    """A cached, conditional (ETag / If-None-Match) answer; see rates.http.caching."""
-    # Never replayed (rates.http.replay): these layers check a key from the query string first.
-    encode = pretty_json if pretty else json_bytes
-    response = cached_answer(request, build, depends_on=depends_on, encode=encode, replay=False)
-    return finish(response, vary=vary)
-
-
-def finish(response: HttpResponse, *, vary: Iterable[str] = ()) -> HttpResponse:
-    """An answer whose key may come in a header varies on that header (so no shared cache
-    hands it to a request without the key). CORS is Koel's (KOEL_CORS_ORIGINS covers /api/
-    and /fixer/); OXR itself allows any origin."""
-    if vary:
-        patch_vary_headers(response, list(vary))
-    return response
-
-
-def error_response(body: dict, status: int) -> HttpResponse:
-    """An error in the layer's own body shape: never cached, a 405 says what is allowed."""
-    response = JsonResponse(body, status=status)
-    response["Cache-Control"] = "no-store"
-    if status == 405:
-        response["Allow"] = "GET, HEAD"
-    return finish(response)

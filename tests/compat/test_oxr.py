@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from rates import models
-from rates.compat import keys, oxr
+from rates.compat import keys
+from rates.compat.oxr import views as oxr
+from rates.compat.readings import EARLIEST_DAY
 from rates.models import Currency
 
 KEY = "test-key"
@@ -639,4 +641,4 @@ def test_disclaimer_and_license_are_koels(get, ecb):
 
 def test_dates_module_boundaries():
     # Days before EARLIEST_DAY never reach date arithmetic (0001-01-01 minus the lookback).
-    assert date(1, 1, 1) < oxr.EARLIEST_DAY
+    assert date(1, 1, 1) < EARLIEST_DAY
