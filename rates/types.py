@@ -60,6 +60,40 @@ class Quote:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceQuote:
+    """One source's latest quote of a pair, as it entered (or was kept out of) a blend."""
+
+    source: str
+    rate: Decimal  # 1 base = rate target
+    observed_at: datetime
+    inverse: bool  # the source quoted target→base; this is its inverse
+    derived: bool
+    excluded: bool = False
+    reason: str = ""  # why it was excluded
+
+
+@dataclass(frozen=True, slots=True)
+class RateAnswer:
+    """THE rate of a pair that every reader is given (rates.reads.rate_for): 1 base = rate target.
+
+    `observed_at` is the newest observation that went into it; `sources` those that did; `path`
+    says whether a source quoted the pair (direct), its opposite (inverse) or both legs through
+    the pivot `via` (cross); `derived` is True unless a source quoted exactly this pair. `quotes`
+    lists every source's quote of a blended latest rate (excluded ones with a reason), else ().
+    """
+
+    base: str
+    target: str
+    rate: Decimal
+    observed_at: datetime
+    sources: tuple[str, ...]
+    path: RatePath
+    via: str | None
+    derived: bool
+    quotes: tuple[SourceQuote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Conversion:
     quote: Quote
     amount: Decimal

@@ -27,18 +27,7 @@ from django.conf import settings
 from rates.models import Currency
 from rates.reads.resolution import DERIVED, invert
 from rates.reads.selectors import latest_by_source, rates_for_base
-from rates.types import Observation, Quote
-
-
-@dataclass(frozen=True)
-class SourceQuote:
-    source: str
-    rate: Decimal  # 1 base = rate target
-    observed_at: datetime
-    inverse: bool  # the source quoted target→base; this is its inverse
-    derived: bool
-    excluded: bool = False
-    reason: str = ""  # why it was excluded
+from rates.types import Observation, Quote, SourceQuote
 
 
 @dataclass(frozen=True)
