@@ -24,16 +24,15 @@ from datetime import UTC
 from django.http import HttpRequest, HttpResponse
 
 from rates.http.caching import Answer
+from rates.reads import currency_names, known_codes
 
 from .http import CompatError, Layer
 from .readings import (
     EARLIEST_DAY,
     Rates,
     base_param,
-    currency_names,
     depends_on,
     instant_for,
-    known_codes,
     parse_day,
     read_rates,
     split_codes,

@@ -2,10 +2,10 @@
 day, or for each day of a range) through the selectors, parsing the values both APIs take (codes,
 dates, flags, a base) and the numbers they print. Serving is rates.compat.http.
 
-The compatible APIs answer what Koel's own API (/api/v1/) answers: the latest rate of a pair is
-blended across the sources quoting it (rates.reads.blending), and what no source quotes, like a
-rate at an instant, comes from `rates.reads.selectors.rates_for_base` (direct, inverse or cross
-via a pivot).
+The compatible APIs answer what Koel's own API (/api/v1/) answers, from the one read entry,
+`rates.reads.rates_for_base`, under its rule for which quote wins (see rates.reads): the latest
+rate of a pair blended across the sources quoting it, a rate at an instant the observation in
+force then; direct, inverse or cross via a pivot.
 """
 
 import re
@@ -17,11 +17,8 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from django.http import HttpRequest
 from django.utils import timezone
 
-from rates.models import Currency
-from rates.reads.blending import latest_for_base
-from rates.reads.selectors import pivots, rates_for_base
+from rates.reads import active_codes, known_codes, pivots, rates_for_base
 
-_CODE = re.compile(r"[A-Z]{3}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -65,27 +62,12 @@ def read_rates(*, base: str, targets: list[str] | None, at: datetime | None) -> 
     latest (at=None) or in force at `at`. Targets nothing answers for are left out."""
     wanted = active_codes() if targets is None else targets
     others = [code for code in wanted if code != base]
-    found = _latest(base, others) if at is None else _at(base, others, at)
-    rates = {target: rate for target, (rate, _observed_at) in found.items()}
+    found = rates_for_base(base, targets=others, at=at) if others else {}
+    rates = {target: answer.rate for target, answer in found.items()}
     if targets is None or base in targets:
         rates[base] = ONE
-    newest = max((observed_at for _rate, observed_at in found.values()), default=None)
+    newest = max((answer.observed_at for answer in found.values()), default=None)
     return Rates(base, dict(sorted(rates.items())), newest)
-
-
-def _latest(base: str, targets: list[str]) -> dict[str, tuple[Decimal, datetime]]:
-    """As /api/v1/ answers "latest": blended where sources quote the pair, else the selectors."""
-    if not targets:
-        return {}
-    answers = latest_for_base(base=base, targets=targets)
-    return {target: (answer.rate, answer.observed_at) for target, answer in answers.items()}
-
-
-def _at(base: str, targets: list[str], at: datetime | None) -> dict[str, tuple[Decimal, datetime]]:
-    if not targets:
-        return {}
-    quotes = rates_for_base(base=base, targets=targets, at=at)
-    return {quote.target: (quote.rate, quote.observed_at) for quote in quotes}
 
 
 def read_series(
@@ -125,32 +107,11 @@ def depends_on(base: str, targets: Iterable[str] | None) -> set[str]:
     return {base, *wanted, *pivots()}
 
 
-def active_codes() -> list[str]:
-    return list(
-        Currency.objects.filter(active=True).order_by("code").values_list("code", flat=True)
-    )
-
-
-def currency_names(*, include_inactive: bool = False) -> dict[str, str]:
-    currencies = Currency.objects.order_by("code")
-    if not include_inactive:
-        currencies = currencies.filter(active=True)
-    return dict(currencies.values_list("code", "name"))
-
-
 def split_codes(raw: str) -> list[str]:
     """'usd, EUR,,gbp' -> ['USD', 'EUR', 'GBP']: upper-cased, stripped, blanks and repeats
     dropped, order kept. Entries need not be well-formed codes (see `known_codes`)."""
     codes = (part.strip().upper() for part in raw.split(","))
     return list(dict.fromkeys(code for code in codes if code))
-
-
-def known_codes(codes: Iterable[str]) -> set[str]:
-    """Those of `codes` Koel knows (active or not). Malformed values never reach the database."""
-    wellformed = {code for code in codes if code.isascii() and _CODE.fullmatch(code)}
-    if not wellformed:
-        return set()
-    return set(Currency.objects.filter(code__in=wellformed).values_list("code", flat=True))
 
 
 def base_param(request: HttpRequest, *, default: str, invalid: Callable[[str], Exception]) -> str:

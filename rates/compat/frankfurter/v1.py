@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from rates.http.caching import Answer, cached_answer
 
 from . import data, meta
-from .blend import LOOKBACK_DAYS, Row, carry_forward
+from .blend import LOOKBACK_DAYS, Row, carry_forward, shift
 from .http import codes, error, last_values, ok, read_only
 from .ruby import RubyError, parse_date, round_rate, split, to_f
 
@@ -75,7 +75,7 @@ def _first(params: dict[str, str], *names: str) -> str | None:
 
 
 def end_of_day(query: Query, day: date) -> dict | None:
-    rows = data.ecb_rows(data.shift(day, -LOOKBACK_DAYS), day, query.codes)
+    rows = data.ecb_rows(shift(day, -LOOKBACK_DAYS), day, query.codes)
     result = _rebased(_prepared(carry_forward(rows, day), query), query)
     if not result:
         return None
@@ -146,7 +146,7 @@ def _divide(a: float, b: float) -> float:
 
 def currencies() -> dict[str, str]:
     today = data.today()
-    rows = carry_forward(data.ecb_rows(data.shift(today, -LOOKBACK_DAYS), today), today)
+    rows = carry_forward(data.ecb_rows(shift(today, -LOOKBACK_DAYS), today), today)
     if not rows:
         return {}
     found = sorted({row.quote for row in rows} | {EUR})

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 
+from rates.reads import known_codes
+
 from ..readings import (
     EARLIEST_DAY,
     base_param,
-    known_codes,
     parse_code,
     parse_day,
     parse_flag,

@@ -1,19 +1,21 @@
 """OXR's endpoints (see rates.compat.oxr) and the answers they build."""
 
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from rates import reads
+from rates.exceptions import RateNotFound
 from rates.http.caching import Answer
-from rates.models import Currency
-from rates.reads.selectors import ARITHMETIC, MAX_AMOUNT_DIGITS, pivots, round_amount
+from rates.reads import MAX_AMOUNT_DIGITS, RateAnswer, currency_names, pivots, rate_for
+from rates.types import RatePath
 
 from ..readings import (
+    ONE,
     Rates,
-    currency_names,
     depends_on,
     instant_for,
     number,
@@ -155,22 +157,24 @@ def _newest(series: dict[date, Rates]):
     return max(rates.observed_at for rates in series.values() if rates.observed_at)
 
 
-def _conversion(base: str, target: str, amount: Decimal):
+def _conversion(base: str, target: str, amount: Decimal) -> tuple[Decimal, Decimal, object]:
     """(rate, converted amount rounded to the target's minor unit, instant of the data), at the
-    rate latest.json answers (blended across sources), rounded as Koel rounds conversions."""
+    rate latest.json answers (blended across sources), converted as Koel converts."""
     if amount.adjusted() >= MAX_AMOUNT_DIGITS:
         raise OxrError(400, "invalid_value", f"Value must be below 1E+{MAX_AMOUNT_DIGITS}.")
-    rates = read_rates(base=base, targets=[target], at=None)
-    rate = rates.rates.get(target)
-    if rate is None:
+    answer = _latest_rate(base, target)
+    return answer.rate, reads.convert(amount, answer), answer.observed_at
+
+
+def _latest_rate(base: str, target: str) -> RateAnswer:
+    if base == target:  # 1, as of the request (no stored rate needed)
+        return RateAnswer(base, target, ONE, timezone.now(), (), RatePath.DIRECT, None, False)
+    try:
+        return rate_for(base, target)
+    except RateNotFound:
         raise OxrError(
             400, "not_available", f"No rate from {base} to {target} is available - try again later."
-        )
-    currency = Currency.objects.only("decimal_digits", "rounding").get(code=target)
-    with localcontext(ARITHMETIC):
-        product = amount * rate
-    converted = round_amount(product, currency.decimal_digits, currency.rounding)
-    return rate, converted, rates.observed_at or timezone.now()
+        ) from None
 
 
 def _require_data(rates: Rates, symbols: list[str] | None, error: OxrError) -> None:
