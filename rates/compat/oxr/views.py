@@ -1,7 +1,6 @@
 """OXR's endpoints (see rates.compat.oxr) and the answers they build."""
 
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from rates.http.caching import Answer
 from rates.reads import MAX_AMOUNT_DIGITS, RateAnswer, currency_names, pivots, rate_for
 from rates.types import RatePath
 
+from ..http import cached_value
 from ..readings import (
     ONE,
     Rates,
@@ -98,9 +98,16 @@ def time_series(request: HttpRequest) -> HttpResponse:
 def convert(request: HttpRequest, value: str, base: str, target: str) -> HttpResponse:
     amount, source, wanted = params.conversion(value, base, target)
     pretty = params.flag(request, "prettyprint")
+    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
+        raise OxrError(400, "invalid_value", f"Value must be below 1E+{MAX_AMOUNT_DIGITS}.")
 
     def build() -> Answer:
-        rate, converted, observed_at = _conversion(source, wanted, amount)
+        # The pair's rate is cached once for every amount; the amount is applied per request.
+        answer = cached_value(
+            f"oxr:rate:{source}:{wanted}",
+            lambda: _latest_rate(source, wanted),
+            depends_on={source, wanted, *pivots()},
+        )
         payload = {
             "disclaimer": DISCLAIMER,
             "license": LICENSE,
@@ -110,12 +117,12 @@ def convert(request: HttpRequest, value: str, base: str, target: str) -> HttpRes
                 "from": source,
                 "to": wanted,
             },
-            "meta": {"timestamp": unix(observed_at), "rate": number(rate)},
-            "response": number(converted, exact=True),
+            "meta": {"timestamp": unix(answer.observed_at), "rate": number(answer.rate)},
+            "response": number(reads.convert(amount, answer), exact=True),
         }
-        return Answer(200, payload, last_modified=observed_at)
+        return Answer(200, payload, last_modified=answer.observed_at)
 
-    return OXR.serve(request, build, depends_on={source, wanted, *pivots()}, pretty=pretty)
+    return OXR.serve(request, build, depends_on=(), pretty=pretty, stored=False)
 
 
 @OXR.endpoint()
@@ -157,16 +164,8 @@ def _newest(series: dict[date, Rates]):
     return max(rates.observed_at for rates in series.values() if rates.observed_at)
 
 
-def _conversion(base: str, target: str, amount: Decimal) -> tuple[Decimal, Decimal, object]:
-    """(rate, converted amount rounded to the target's minor unit, instant of the data), at the
-    rate latest.json answers (blended across sources), converted as Koel converts."""
-    if amount.adjusted() >= MAX_AMOUNT_DIGITS:
-        raise OxrError(400, "invalid_value", f"Value must be below 1E+{MAX_AMOUNT_DIGITS}.")
-    answer = _latest_rate(base, target)
-    return answer.rate, reads.convert(amount, answer), answer.observed_at
-
-
 def _latest_rate(base: str, target: str) -> RateAnswer:
+    """The rate latest.json answers for the pair (blended across sources)."""
     if base == target:  # 1, as of the request (no stored rate needed)
         return RateAnswer(base, target, ONE, timezone.now(), (), RatePath.DIRECT, None, False)
     try:
