@@ -295,11 +295,13 @@ def test_currencies_lists_todays_ecb_currencies_with_names(api):
     assert len(body) == 30
 
 
-def test_currencies_is_empty_without_recent_ecb_rates(api, monkeypatch):
+def test_currencies_are_those_of_the_newest_ecb_rates_held_when_they_are_old(api, monkeypatch):
+    # Issue 9 item 8: anchored on the newest data held, not on today (it used to be {}).
+    fresh = api("/v1/currencies").json()
     monkeypatch.setattr(data, "today", lambda: date(2027, 6, 1))
     response = api("/v1/currencies")
     assert response.status_code == 200
-    assert response.json() == {}
+    assert response.json() == fresh
 
 
 def test_answers_carry_an_etag_and_a_matching_if_none_match_gets_304(api):

@@ -3,20 +3,20 @@
 Koel's reads answer "the best rate of a pair" across sources; Frankfurter needs each source's
 own rows (v1: the ECB's alone; v2: every provider, to blend or to list per provider), which
 rates.reads.rows gives. Here are Frankfurter's choices over them: the ECB's euro rows for v1, one
-frame per provider for v2, and coverage for the metadata routes.
+frame per provider for v2, the day "latest" is as of, and coverage for the metadata routes.
 """
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from rates.reads import rows
+from rates.reads import newest_observation, rows
 
-from .blend import LOOKBACK_DAYS, Row
+from .blend import LOOKBACK_DAYS, Row, shift
 
 ECB = "ecb"
 EUR = "EUR"
@@ -48,6 +48,28 @@ def ecb_day_on_or_before(day: date) -> date | None:
     """The newest day ≤ `day` the ECB published, as Frankfurter's Rate.between snaps a range's
     start back to it. The ECB never pauses 14 days, so a bounded look back is exact."""
     return rows.newest_day_up_to(source=ECB, base=EUR, day=day, lookback_days=LOOKBACK_DAYS)
+
+
+def latest_anchor(newest: date | None, *, window: int = LOOKBACK_DAYS, ahead: int = 0) -> date:
+    """The day a "latest" look back of `window` days ends on: `ahead` days after today, or —
+    when the newest data held (`newest`) is older than that window — the last day the window
+    still reaches it. Frankfurter anchors on today because its sources never stop; an install
+    that cannot scrape (offline, or its sources failing for a month) keeps answering its last
+    rates with their real dates, as it answered them when they were `window` days old, rather
+    than 404 or []. Fresh data gives today's anchor, so those answers are Frankfurter's."""
+    current = shift(today(), ahead)
+    return current if newest is None else min(current, shift(newest, window))
+
+
+def ecb_newest_day() -> date | None:
+    """The newest day the ECB published (v1's data)."""
+    return rows.newest_day(source=ECB, base=EUR)
+
+
+def providers_newest_day() -> date | None:
+    """The newest day any provider published (v2's data)."""
+    newest = newest_observation()
+    return newest.astimezone(UTC).date() if newest else None
 
 
 def coverage() -> dict[tuple[str, str], tuple[date, date]]:

@@ -6,6 +6,10 @@ days past the last publication gets the latest rates; later ones 404), amounts a
 are rounded by magnitude (ruby.round_rate), the base is left out of the rates, and errors are
 {"message": …}: 422 for a bad amount, date or pair, 404 when nothing answers. Unknown query
 parameters are ignored, as Frankfurter does.
+
+Where Koel differs: /latest and /currencies are as of the newest ECB rates held, not of today
+(data.latest_anchor), so an install that stopped scraping still answers its last rates with
+their date; and an amount is applied per request to rows cached without it.
 """
 
 import hashlib
@@ -27,6 +31,7 @@ from .ruby import RubyError, parse_date, round_rate, split, to_f
 
 EUR = "EUR"
 NOT_FOUND = {"message": "not found"}
+LATEST = object()  # the date of /latest, resolved when an answer is built (it reads the data)
 ROOT = {
     "version": "v1",
     "status": "frozen",
@@ -170,8 +175,9 @@ def _divide(a: float, b: float) -> float:
 
 
 def currencies() -> dict[str, str]:
-    today = data.today()
-    rows = carry_forward(data.ecb_rows(shift(today, -LOOKBACK_DAYS), today), today)
+    """The currencies of the latest answer, with the money gem's names."""
+    anchor = _latest_day()
+    rows = carry_forward(data.ecb_rows(shift(anchor, -LOOKBACK_DAYS), anchor), anchor)
     if not rows:
         return {}
     found = sorted({row.quote for row in rows} | {EUR})
@@ -199,6 +205,7 @@ def _answer(request: HttpRequest, reading: Reading, *dates: str) -> HttpResponse
 
 
 def _build(params: dict, dates: tuple, rows_of: Callable, payload_of: Callable) -> Answer:
+    dates = tuple(_latest_day().isoformat() if day is LATEST else day for day in dates)
     try:
         query, days = parse(params, *dates)
         rows = rows_of(query, *days)
@@ -206,6 +213,12 @@ def _build(params: dict, dates: tuple, rows_of: Callable, payload_of: Callable) 
     except RubyError as exc:
         return error(422, {"message": str(exc)})
     return ok(payload) if payload is not None else error(404, NOT_FOUND)
+
+
+def _latest_day() -> date:
+    """The day /latest answers for: today, or the last day the 14-day carry-forward reaches
+    the ECB's newest rates when they are older (data.latest_anchor)."""
+    return data.latest_anchor(data.ecb_newest_day())
 
 
 def _digest(*parts: object) -> str:
@@ -224,7 +237,7 @@ def root(request: HttpRequest) -> HttpResponse:
 
 @read_only
 def latest(request: HttpRequest, alias: str) -> HttpResponse:
-    return _answer(request, END_OF_DAY, data.today().isoformat())
+    return _answer(request, END_OF_DAY, LATEST)
 
 
 @read_only

@@ -136,8 +136,8 @@ def currencies(request: HttpRequest) -> HttpResponse:
             wanted = {code for (source, code) in cover if meta.provider_key(source) in keys}
         elif params.get("scope") == "all":
             wanted = set(spans)
-        else:  # active: published within the last 30 days
-            cutoff = shift(data.today(), -30)
+        else:  # active: published within the 30 days up to today or to the newest data held
+            cutoff = shift(data.latest_anchor(data.providers_newest_day(), window=30), -30)
             wanted = {code for code, (_first, last, _keys) in spans.items() if last >= cutoff}
         koel = meta.koel_currencies(wanted)
         return ok([meta.currency_row(c, *spans[c][:2], koel) for c in sorted(wanted)])

@@ -1,9 +1,10 @@
 """Frankfurter v2's RateQuery (lib/versions/v2/rate_query.rb) over Koel's sources.
 
 Validation (unknown parameters, dates, conflicting params, group, expand, currencies, range
-cost), the date scope (a day, a range, or latest = tomorrow with carry-forward), and the records:
-blended across providers (or the named ones), rebased to `base`, filtered by `quotes`, with the
-base's identity record, rounded by magnitude — or a single named provider's own digits.
+cost), the date scope (a day, a range, or latest = tomorrow with carry-forward — or, when the
+newest data held is older than the carry-forward, the last day it reaches that data), and the
+records: blended across providers (or the named ones), rebased to `base`, filtered by `quotes`,
+with the base's identity record, rounded by magnitude — or a single named provider's own digits.
 Long daily ranges are served at any length when plain; with `providers` or `expand=providers`
 they are capped at 5 years as Frankfurter caps them.
 """
@@ -86,7 +87,8 @@ class RateQuery:
             return day
         if start := self._date("from"):
             return start, self._date("to") or self.today
-        return shift(self.today, 1)  # LATEST_FUTURE_DAYS
+        # LATEST_FUTURE_DAYS = 1: tomorrow, or where the carry-forward reaches the newest data.
+        return data.latest_anchor(data.providers_newest_day(), ahead=1)
 
     @cached_property
     def is_range(self) -> bool:
