@@ -7,15 +7,16 @@ from rates.ingest.services import rates_upsert
 from rates.reads import rows
 
 
+def euro_usd(store, source: str, *quotes: str) -> None:
+    """store(source, ...) of EUR→USD quotes given as "rate@when"."""
+    store(source, *[("EUR", "USD", *quote.split("@")) for quote in quotes])
+
+
 def test_daily_rows_are_each_sources_last_rate_of_each_day_without_derived_rows(store):
-    store(
-        "ecb",
-        ("EUR", "USD", "1.10", "2024-01-02T09:00"),
-        ("EUR", "USD", "1.12", "2024-01-02T15:00"),
-    )
-    store("ecb", ("EUR", "USD", "1.13", "2024-01-03T15:00"))
+    euro_usd(store, "ecb", "1.10@2024-01-02T09:00", "1.12@2024-01-02T15:00")
+    euro_usd(store, "ecb", "1.13@2024-01-03T15:00")
     store("ecb", ("EUR", "GBP", "0.86", "2024-01-02T15:00"))
-    store("norges_bank", ("EUR", "USD", "1.11", "2024-01-02T15:00"))
+    euro_usd(store, "norges_bank", "1.11@2024-01-02T15:00")
 
     found = rows.daily_rows(first=date(2024, 1, 2), last=date(2024, 1, 2), targets=["USD"])
 
@@ -27,7 +28,7 @@ def test_daily_rows_are_each_sources_last_rate_of_each_day_without_derived_rows(
 
 
 def test_daily_rows_leave_out_rates_koel_derived(store, rate_row):
-    store("ecb", ("EUR", "USD", "1.10", "2024-01-02T15:00"))
+    euro_usd(store, "ecb", "1.10@2024-01-02T15:00")
     rates_upsert(
         source="ecb", rows=[rate_row("USD", "GBP", "0.79", "2024-01-02T15:00", derived=True)]
     )
@@ -38,12 +39,8 @@ def test_daily_rows_leave_out_rates_koel_derived(store, rate_row):
 
 
 def test_bucket_rows_average_each_month(store):
-    store(
-        "ecb",
-        ("EUR", "USD", "1.10", "2024-01-02T15:00"),
-        ("EUR", "USD", "1.20", "2024-01-31T15:00"),
-    )
-    store("ecb", ("EUR", "USD", "2.00", "2024-02-01T15:00"))
+    euro_usd(store, "ecb", "1.10@2024-01-02T15:00", "1.20@2024-01-31T15:00")
+    euro_usd(store, "ecb", "2.00@2024-02-01T15:00")
 
     found = rows.bucket_rows(first=date(2024, 1, 1), last=date(2024, 2, 29), group="month")
 
@@ -54,11 +51,7 @@ def test_bucket_rows_average_each_month(store):
 
 
 def test_newest_days_and_coverage(store):
-    store(
-        "ecb",
-        ("EUR", "USD", "1.10", "2024-01-02T15:00"),
-        ("EUR", "USD", "1.12", "2024-01-20T15:00"),
-    )
+    euro_usd(store, "ecb", "1.10@2024-01-02T15:00", "1.12@2024-01-20T15:00")
 
     assert rows.newest_day(source="ecb", base="EUR") == date(2024, 1, 20)
     assert rows.newest_day(source="ecb", base="USD") is None
