@@ -19,34 +19,27 @@ but with a real HTTP status (Fixer itself answers 200): 401 for a key, 400 for a
 segment is read as a date (so /fixer/foo is 302 invalid_date).
 """
 
-from collections.abc import Callable
 from datetime import UTC
-from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from rates.http.caching import Answer
+from rates.reads import currency_names, known_codes
 
-from .keys import key_is_valid
+from .http import CompatError, Layer
 from .readings import (
     EARLIEST_DAY,
     Rates,
-    currency_names,
+    base_param,
     depends_on,
-    error_response,
     instant_for,
-    known_codes,
-    parse_code,
     parse_day,
     read_rates,
-    serve,
     split_codes,
     today,
 )
 
 DEFAULT_BASE = "EUR"
-_VARY = ("apikey",)
 
 
 # type: (HTTP status, Fixer code, info)
@@ -92,7 +85,7 @@ ERRORS = {
 }
 
 
-class FixerError(Exception):
+class FixerError(CompatError):
     def __init__(self, kind: str) -> None:
         self.status, self.code, self.info = ERRORS[kind]
         self.kind = kind
@@ -105,21 +98,24 @@ class FixerError(Exception):
         }
 
 
-def endpoint(view: Callable) -> Callable:
-    """GET/HEAD only, the key checked first, FixerError as Fixer's error body."""
+def _access_key(request: HttpRequest) -> str:
+    """access_key (data.fixer.io), else apilayer's `apikey` header, else an `apikey` parameter."""
+    if "access_key" in request.GET:
+        return request.GET["access_key"].strip()
+    header = request.headers.get("apikey")
+    if header is not None:
+        return header.strip()
+    return request.GET.get("apikey", "").strip()
 
-    @csrf_exempt
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            if request.method not in ("GET", "HEAD"):
-                raise FixerError("method_not_allowed")
-            _require_key(request)
-            return view(request, *args, **kwargs)
-        except FixerError as error:
-            return error_response(error.body(), error.status)
 
-    return wrapper
+FIXER = Layer(
+    read_key=_access_key,
+    missing_key=lambda: FixerError("missing_access_key"),
+    invalid_key=lambda: FixerError("invalid_access_key"),
+    wrong_method=lambda method: FixerError("method_not_allowed"),
+    vary=("apikey",),
+)
+endpoint = FIXER.endpoint()
 
 
 @endpoint
@@ -139,7 +135,7 @@ def latest(request: HttpRequest) -> HttpResponse:
         }
         return Answer(200, payload, last_modified=moment)
 
-    return serve(request, build, depends_on=depends_on(base, symbols), vary=_VARY)
+    return FIXER.serve(request, build, depends_on=depends_on(base, symbols))
 
 
 @endpoint
@@ -164,7 +160,7 @@ def historical(request: HttpRequest, day: str) -> HttpResponse:
         }
         return Answer(200, payload, last_modified=rates.observed_at)
 
-    return serve(request, build, depends_on=depends_on(base, symbols), vary=_VARY)
+    return FIXER.serve(request, build, depends_on=depends_on(base, symbols))
 
 
 @endpoint
@@ -172,7 +168,7 @@ def symbols(request: HttpRequest) -> HttpResponse:
     def build() -> Answer:
         return Answer(200, {"success": True, "symbols": currency_names()})
 
-    return serve(request, build, depends_on=(), vary=_VARY)
+    return FIXER.serve(request, build, depends_on=())
 
 
 @endpoint
@@ -186,32 +182,10 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     raise FixerError("404_not_found")
 
 
-def _require_key(request: HttpRequest) -> None:
-    raw = _access_key(request)
-    if not raw:
-        raise FixerError("missing_access_key")
-    if not key_is_valid(raw):
-        raise FixerError("invalid_access_key")
-
-
-def _access_key(request: HttpRequest) -> str:
-    """access_key (data.fixer.io), else apilayer's `apikey` header, else an `apikey` parameter."""
-    if "access_key" in request.GET:
-        return request.GET["access_key"].strip()
-    header = request.headers.get("apikey")
-    if header is not None:
-        return header.strip()
-    return request.GET.get("apikey", "").strip()
-
-
 def _base(request: HttpRequest) -> str:
-    raw = request.GET.get("base")
-    if raw is None:
-        return DEFAULT_BASE
-    code = parse_code(raw)
-    if not known_codes([code]):
-        raise FixerError("invalid_base_currency")
-    return code
+    return base_param(
+        request, default=DEFAULT_BASE, invalid=lambda raw: FixerError("invalid_base_currency")
+    )
 
 
 def _symbols(request: HttpRequest) -> list[str] | None:
@@ -227,6 +201,5 @@ def _symbols(request: HttpRequest) -> list[str] | None:
 
 def _require_data(rates: Rates, symbols: list[str] | None) -> None:
     """No stored rate answered: 106, unless only the base itself (1) was asked for."""
-    asks_others = symbols is None or any(code != rates.base for code in symbols)
-    if not rates.has_data and asks_others:
+    if rates.lacks(symbols):
         raise FixerError("no_rates_available")

@@ -1,29 +1,24 @@
 """What the Open Exchange Rates and Fixer layers share: reading one base's rates (latest, for a
 day, or for each day of a range) through the selectors, parsing the values both APIs take (codes,
-dates, flags), the numbers they print, and serving a cached JSON answer.
+dates, flags, a base) and the numbers they print. Serving is rates.compat.http.
 
-The compatible APIs answer what Koel's own API (/api/v1/) answers: the latest rate of a pair is
-blended across the sources quoting it (rates.reads.blending), and what no source quotes, like a
-rate at an instant, comes from `rates.reads.selectors.rates_for_base` (direct, inverse or cross
-via a pivot).
+The compatible APIs answer what Koel's own API (/api/v1/) answers, from the one read entry,
+`rates.reads.rates_for_base`, under its rule for which quote wins (see rates.reads): the latest
+rate of a pair blended across the sources quoting it, a rate at an instant the observation in
+force then; direct, inverse or cross via a pivot.
 """
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 
-from rates.http.caching import Answer, cached_answer, json_bytes
-from rates.models import Currency
-from rates.reads import pivots, rates_for_base
+from rates.reads import active_codes, known_codes, pivots, rates_for_base
 
-_CODE = re.compile(r"[A-Z]{3}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -56,33 +51,23 @@ class Rates:
     def printed(self) -> dict[str, int | float]:
         return {code: number(rate) for code, rate in self.rates.items()}
 
+    def lacks(self, symbols: list[str] | None) -> bool:
+        """No stored rate answered though more than the base itself (1) was asked for."""
+        asks_others = symbols is None or any(code != self.base for code in symbols)
+        return not self.has_data and asks_others
+
 
 def read_rates(*, base: str, targets: list[str] | None, at: datetime | None) -> Rates:
     """`base` against `targets` (None: every active currency, and the base itself at 1), the
     latest (at=None) or in force at `at`. Targets nothing answers for are left out."""
     wanted = active_codes() if targets is None else targets
     others = [code for code in wanted if code != base]
-    found = _latest(base, others) if at is None else _at(base, others, at)
-    rates = {target: rate for target, (rate, _observed_at) in found.items()}
+    found = rates_for_base(base, targets=others, at=at) if others else {}
+    rates = {target: answer.rate for target, answer in found.items()}
     if targets is None or base in targets:
         rates[base] = ONE
-    newest = max((observed_at for _rate, observed_at in found.values()), default=None)
+    newest = max((answer.observed_at for answer in found.values()), default=None)
     return Rates(base, dict(sorted(rates.items())), newest)
-
-
-def _latest(base: str, targets: list[str]) -> dict[str, tuple[Decimal, datetime]]:
-    """As /api/v1/ answers "latest": blended where sources quote the pair, else the selectors."""
-    if not targets:
-        return {}
-    answers = rates_for_base(base, targets=targets)
-    return {target: (answer.rate, answer.observed_at) for target, answer in answers.items()}
-
-
-def _at(base: str, targets: list[str], at: datetime | None) -> dict[str, tuple[Decimal, datetime]]:
-    if not targets:
-        return {}
-    answers = rates_for_base(base, targets=targets, at=at)
-    return {target: (answer.rate, answer.observed_at) for target, answer in answers.items()}
 
 
 def read_series(
@@ -122,19 +107,6 @@ def depends_on(base: str, targets: Iterable[str] | None) -> set[str]:
     return {base, *wanted, *pivots()}
 
 
-def active_codes() -> list[str]:
-    return list(
-        Currency.objects.filter(active=True).order_by("code").values_list("code", flat=True)
-    )
-
-
-def currency_names(*, include_inactive: bool = False) -> dict[str, str]:
-    currencies = Currency.objects.order_by("code")
-    if not include_inactive:
-        currencies = currencies.filter(active=True)
-    return dict(currencies.values_list("code", "name"))
-
-
 def split_codes(raw: str) -> list[str]:
     """'usd, EUR,,gbp' -> ['USD', 'EUR', 'GBP']: upper-cased, stripped, blanks and repeats
     dropped, order kept. Entries need not be well-formed codes (see `known_codes`)."""
@@ -142,12 +114,16 @@ def split_codes(raw: str) -> list[str]:
     return list(dict.fromkeys(code for code in codes if code))
 
 
-def known_codes(codes: Iterable[str]) -> set[str]:
-    """Those of `codes` Koel knows (active or not). Malformed values never reach the database."""
-    wellformed = {code for code in codes if code.isascii() and _CODE.fullmatch(code)}
-    if not wellformed:
-        return set()
-    return set(Currency.objects.filter(code__in=wellformed).values_list("code", flat=True))
+def base_param(request: HttpRequest, *, default: str, invalid: Callable[[str], Exception]) -> str:
+    """The `base` parameter as a code Koel knows, `default` when absent; else raises
+    invalid(raw value)."""
+    raw = request.GET.get("base")
+    if raw is None:
+        return default
+    code = parse_code(raw)
+    if not known_codes([code]):
+        raise invalid(raw)
+    return code
 
 
 def parse_code(raw: str) -> str:
@@ -187,40 +163,3 @@ def number(value: Decimal, *, exact: bool = False) -> int | float:
 
 def unix(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-def pretty_json(payload: object) -> bytes:
-    return json.dumps(payload, indent=2).encode()
-
-
-def serve(
-    request: HttpRequest,
-    build: Callable[[], Answer],
-    *,
-    depends_on: Iterable[str],
-    pretty: bool = False,
-    vary: Iterable[str] = (),
-) -> HttpResponse:
-    """A cached, conditional (ETag / If-None-Match) answer; see rates.http.caching."""
-    # Never replayed (rates.http.replay): these layers check a key from the query string first.
-    encode = pretty_json if pretty else json_bytes
-    response = cached_answer(request, build, depends_on=depends_on, encode=encode, replay=False)
-    return finish(response, vary=vary)
-
-
-def finish(response: HttpResponse, *, vary: Iterable[str] = ()) -> HttpResponse:
-    """An answer whose key may come in a header varies on that header (so no shared cache
-    hands it to a request without the key). CORS is Koel's (KOEL_CORS_ORIGINS covers /api/
-    and /fixer/); OXR itself allows any origin."""
-    if vary:
-        patch_vary_headers(response, list(vary))
-    return response
-
-
-def error_response(body: dict, status: int) -> HttpResponse:
-    """An error in the layer's own body shape: never cached, a 405 says what is allowed."""
-    response = JsonResponse(body, status=status)
-    response["Cache-Control"] = "no-store"
-    if status == 405:
-        response["Allow"] = "GET, HEAD"
-    return finish(response)

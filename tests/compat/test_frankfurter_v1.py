@@ -295,11 +295,13 @@ def test_currencies_lists_todays_ecb_currencies_with_names(api):
     assert len(body) == 30
 
 
-def test_currencies_is_empty_without_recent_ecb_rates(api, monkeypatch):
+def test_currencies_are_those_of_the_newest_ecb_rates_held_when_they_are_old(api, monkeypatch):
+    # Issue 9 item 8: anchored on the newest data held, not on today (it used to be {}).
+    fresh = api("/v1/currencies").json()
     monkeypatch.setattr(data, "today", lambda: date(2027, 6, 1))
     response = api("/v1/currencies")
     assert response.status_code == 200
-    assert response.json() == {}
+    assert response.json() == fresh
 
 
 def test_answers_carry_an_etag_and_a_matching_if_none_match_gets_304(api):
@@ -330,3 +332,34 @@ def test_other_methods_are_refused_with_allow(api, client):
     head = client.head("/v1/2024-01-02")
     assert head.status_code == 200
     assert head.content == b""
+
+
+def test_amounts_share_one_cached_read_and_are_applied_per_request(api):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = api("/v1/2024-01-02?amount=10&to=USD,JPY").json()
+    with CaptureQueriesContext(connection) as captured:
+        second = api("/v1/2024-01-02?to=USD,JPY&amount=2.5").json()
+
+    assert first == {"amount": 10.0, "base": "EUR", "date": "2024-01-02",
+                     "rates": {"JPY": 1556.8, "USD": 10.956}}  # fmt: skip
+    assert second == {"amount": 2.5, "base": "EUR", "date": "2024-01-02",
+                      "rates": {"JPY": 389.2, "USD": 2.739}}  # fmt: skip
+    assert [q["sql"] for q in captured] == []  # the rows came from the cache
+    assert len(cache.keys("compat:frankfurter:v1:*")) == 1
+    assert cache.keys("answer*") == []  # no answer stored per amount
+
+
+def test_an_amount_range_reads_once_for_every_amount(api):
+    from django.core.cache import cache
+
+    plain = api("/v1/2024-01-02..2024-01-05?from=USD&to=GBP").json()
+    for amount in ("1", "3", "100"):
+        body = api(f"/v1/2024-01-02..2024-01-05?from=USD&to=GBP&amount={amount}").json()
+        assert body["amount"] == float(amount)
+        assert list(body["rates"]) == list(plain["rates"])
+    # Frankfurter rounds the euro rates times the amount first: 100 × 86.65 / 109.56.
+    assert body["rates"]["2024-01-02"]["GBP"] == 79.089
+    assert len(cache.keys("compat:frankfurter:v1:*")) == 1

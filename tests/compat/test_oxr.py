@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from rates import models
-from rates.compat import keys, oxr
+from rates.compat import keys
+from rates.compat.oxr import views as oxr
+from rates.compat.readings import EARLIEST_DAY
 from rates.models import Currency
 
 KEY = "test-key"
@@ -639,4 +641,63 @@ def test_disclaimer_and_license_are_koels(get, ecb):
 
 def test_dates_module_boundaries():
     # Days before EARLIEST_DAY never reach date arithmetic (0001-01-01 minus the lookback).
-    assert date(1, 1, 1) < oxr.EARLIEST_DAY
+    assert date(1, 1, 1) < EARLIEST_DAY
+
+
+# --- amounts are applied to a cached rate ------------------------------------------------------
+
+
+def _rate_table_queries(captured) -> list[str]:
+    return [
+        q["sql"] for q in captured if "rates_latestrates" in q["sql"] or "exchangerate" in q["sql"]
+    ]
+
+
+def test_amounts_share_one_cached_rate_and_convert_each(get, ecb):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = get("/api/convert/100/EUR/USD").json()
+    with CaptureQueriesContext(connection) as captured:
+        second = get("/api/convert/19999.95/EUR/USD").json()
+        third = get("/api/convert/2.5/EUR/USD").json()
+
+    assert (first["response"], second["response"], third["response"]) == (109.46, 21891.95, 2.74)
+    assert first["meta"] == second["meta"] == third["meta"]
+    assert second["request"]["query"] == "/convert/19999.95/EUR/USD"
+    assert _rate_table_queries(captured) == []  # the rate came from the cache
+    assert len(cache.keys("compat:oxr:rate:EUR:USD:*")) == 1
+    assert cache.keys("answer*") == []  # no answer stored per amount
+
+
+def test_a_write_gives_every_amount_the_new_rate(
+    get, ecb, store, django_capture_on_commit_callbacks
+):
+    assert get("/api/convert/10/EUR/USD").json()["response"] == 10.95
+    with django_capture_on_commit_callbacks(execute=True):
+        store("ecb", ("EUR", "USD", "1.2000", "2024-01-09T15:00"))
+
+    assert get("/api/convert/10/EUR/USD").json()["response"] == 12
+    assert get("/api/convert/3/EUR/USD").json()["response"] == 3.6
+
+
+def test_convert_gives_the_rate_of_the_one_read_entry(get, ecb, store):
+    from rates.reads import rate_for
+
+    store("norges_bank", ("EUR", "USD", "1.0950", "2024-01-08T14:00"))
+    body = get("/api/convert/1/GBP/JPY").json()
+    blended = get("/api/convert/1/EUR/USD").json()
+
+    assert body["meta"]["rate"] == pytest.approx(float(rate_for("GBP", "JPY").rate), rel=1e-9)
+    assert blended["meta"]["rate"] == float(rate_for("EUR", "USD").rate)
+
+
+def test_an_amount_answer_is_conditional_like_any_other(get, ecb):
+    first = get("/api/convert/7/EUR/USD")
+    again = get("/api/convert/7/EUR/USD", headers={"If-None-Match": first["ETag"]})
+
+    assert first["ETag"]
+    assert first["Last-Modified"]
+    assert "Authorization" in first["Vary"]
+    assert again.status_code == 304

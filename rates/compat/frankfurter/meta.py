@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pycountry
 
-from rates.models import Currency
-
-from . import data
+from rates.reads import currency_list, source_list
 
 # What Frankfurter's provider seeds say of the same institutions (country, rate type, cadence);
 # Koel's Source rows do not carry these, and other sources get nulls rather than guesses.
@@ -32,11 +30,6 @@ _OFFICIAL = {
 def money_table() -> dict[str, list]:
     with open(Path(__file__).with_name("money_currencies.json"), encoding="utf-8") as file:
         return json.load(file)
-
-
-def is_known(code: str) -> bool:
-    """Money::Currency.find(code) succeeds, or Koel knows the code."""
-    return code in money_table() or Currency.objects.filter(code=code).exists()
 
 
 def name_of(code: str, koel: dict | None = None) -> str:
@@ -65,8 +58,13 @@ def currency_row(code: str, first: date | None, last: date | None, koel: dict) -
 
 
 def koel_currencies(codes) -> dict[str, dict]:
-    rows = Currency.objects.filter(code__in=list(codes)).values("code", "name", "symbol")
-    return {row["code"]: row for row in rows}
+    """Koel's name and symbol of each of `codes` (the fallback for codes the money gem lacks)."""
+    wanted = set(codes)
+    return {
+        c.code: {"code": c.code, "name": c.name, "symbol": c.symbol}
+        for c in currency_list()
+        if c.code in wanted
+    }
 
 
 def provider_key(source_code: str) -> str:
@@ -85,7 +83,7 @@ def by_currency(cover: dict) -> dict[str, tuple[date, date, list[str]]]:
 def provider_rows(cover: dict, today: date) -> list[dict]:
     """v2's /providers: the sources that have published rates, by key."""
     rows = []
-    for source in data.sources():
+    for source in source_list():
         spans = {
             code: span for (code_source, code), span in cover.items() if code_source == source.code
         }

@@ -6,24 +6,32 @@ days past the last publication gets the latest rates; later ones 404), amounts a
 are rounded by magnitude (ruby.round_rate), the base is left out of the rates, and errors are
 {"message": …}: 422 for a bad amount, date or pair, 404 when nothing answers. Unknown query
 parameters are ignored, as Frankfurter does.
+
+Where Koel differs: /latest and /currencies are as of the newest ECB rates held, not of today
+(data.latest_anchor), so an install that stopped scraping still answers its last rates with
+their date; and an amount is applied per request to rows cached without it.
 """
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from django.http import HttpRequest, HttpResponse
 
 from rates.http.caching import Answer, cached_answer
 
+from ..http import cached_value, uncached_answer
 from . import data, meta
-from .blend import LOOKBACK_DAYS, Row, carry_forward
+from .blend import LOOKBACK_DAYS, Row, carry_forward, shift
 from .http import codes, error, last_values, ok, read_only
 from .ruby import RubyError, parse_date, round_rate, split, to_f
 
 EUR = "EUR"
 NOT_FOUND = {"message": "not found"}
+LATEST = object()  # the date of /latest, resolved when an answer is built (it reads the data)
 ROOT = {
     "version": "v1",
     "status": "frozen",
@@ -74,9 +82,14 @@ def _first(params: dict[str, str], *names: str) -> str | None:
     return next((params[name] for name in names if name in params), None)
 
 
-def end_of_day(query: Query, day: date) -> dict | None:
-    rows = data.ecb_rows(data.shift(day, -LOOKBACK_DAYS), day, query.codes)
-    result = _rebased(_prepared(carry_forward(rows, day), query), query)
+def day_rows(query: Query, day: date) -> list[Row]:
+    """The ECB rows a day's answer is made of: each currency's newest within 14 days."""
+    rows = data.ecb_rows(shift(day, -LOOKBACK_DAYS), day, query.codes)
+    return carry_forward(rows, day)
+
+
+def day_payload(query: Query, rows: list[Row]) -> dict | None:
+    result = _rebased(_prepared(rows, query), query)
     if not result:
         return None
     # Carry-forward can mix days (a currency the ECB stopped quoting): the newest day answers.
@@ -89,11 +102,15 @@ def end_of_day(query: Query, day: date) -> dict | None:
     }
 
 
-def interval(query: Query, start: date, end: date) -> dict | None:
+def range_rows(query: Query, start: date, end: date) -> list[Row] | None:
+    """The ECB rows of a range, from the newest publication on or before its start."""
     if start > data.today():
         return None
     first = data.ecb_day_on_or_before(start) or start
-    rows = data.ecb_rows(first, end, query.codes)
+    return data.ecb_rows(first, end, query.codes)
+
+
+def range_payload(query: Query, rows: list[Row]) -> dict | None:
     result = _rebased(_prepared(rows, query), query)
     if not result:
         return None
@@ -105,6 +122,19 @@ def interval(query: Query, start: date, end: date) -> dict | None:
         "end_date": days[-1].isoformat(),
         "rates": {day.isoformat(): result[day] for day in days},
     }
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An answer in two steps: the rows it reads (the same for every amount), then the payload
+    those rows give for the query's amount."""
+
+    rows: Callable[..., list[Row] | None]  # (query, *days); None: nothing to read
+    payload: Callable[[Query, list[Row]], dict | None]  # None: not found
+
+
+END_OF_DAY = Reading(day_rows, day_payload)
+INTERVAL = Reading(range_rows, range_payload)
 
 
 def _prepared(rows: list[Row], query: Query) -> dict[date, dict]:
@@ -145,8 +175,9 @@ def _divide(a: float, b: float) -> float:
 
 
 def currencies() -> dict[str, str]:
-    today = data.today()
-    rows = carry_forward(data.ecb_rows(data.shift(today, -LOOKBACK_DAYS), today), today)
+    """The currencies of the latest answer, with the money gem's names."""
+    anchor = _latest_day()
+    rows = carry_forward(data.ecb_rows(shift(anchor, -LOOKBACK_DAYS), anchor), anchor)
     if not rows:
         return {}
     found = sorted({row.quote for row in rows} | {EUR})
@@ -154,20 +185,44 @@ def currencies() -> dict[str, str]:
     return {code: meta.name_of(code, koel) for code in found}
 
 
-def _answer(request: HttpRequest, compute: Callable, *dates: str) -> HttpResponse:
+def _answer(request: HttpRequest, reading: Reading, *dates: str) -> HttpResponse:
     params = last_values(request)
-
-    def build() -> Answer:
-        try:
-            query, days = parse(params, *dates)
-            payload = compute(query, *days)
-        except RubyError as exc:
-            return error(422, {"message": str(exc)})
-        return ok(payload) if payload is not None else error(404, NOT_FOUND)
-
     base = (params.get("from") or params.get("base") or EUR).upper()
     symbols = split((params.get("to") or params.get("symbols") or "").upper())
-    return cached_answer(request, build, depends_on=codes(EUR, base, *symbols), vary=_today_vary())
+    depends_on = codes(EUR, base, *symbols)
+    if "amount" not in params:
+        build = partial(_build, params, dates, reading.rows, reading.payload)
+        return cached_answer(request, build, depends_on=depends_on, vary=_today_vary())
+    # An amount is never a cache key: the rows are cached without it, and it is applied per
+    # request (same rows, same bytes as a cached answer for that amount would be).
+    unkeyed = [(k, v) for k, v in sorted(params.items()) if k != "amount"]
+    key = _digest(request.path, unkeyed, *_today_vary())
+
+    def rows(query: Query, *days: date) -> list[Row] | None:
+        return cached_value(key, lambda: reading.rows(query, *days), depends_on=depends_on)
+
+    return uncached_answer(request, partial(_build, params, dates, rows, reading.payload))
+
+
+def _build(params: dict, dates: tuple, rows_of: Callable, payload_of: Callable) -> Answer:
+    dates = tuple(_latest_day().isoformat() if day is LATEST else day for day in dates)
+    try:
+        query, days = parse(params, *dates)
+        rows = rows_of(query, *days)
+        payload = None if rows is None else payload_of(query, rows)
+    except RubyError as exc:
+        return error(422, {"message": str(exc)})
+    return ok(payload) if payload is not None else error(404, NOT_FOUND)
+
+
+def _latest_day() -> date:
+    """The day /latest answers for: today, or the last day the 14-day carry-forward reaches
+    the ECB's newest rates when they are older (data.latest_anchor)."""
+    return data.latest_anchor(data.ecb_newest_day())
+
+
+def _digest(*parts: object) -> str:
+    return "frankfurter:v1:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def _today_vary() -> tuple[str]:
@@ -182,17 +237,17 @@ def root(request: HttpRequest) -> HttpResponse:
 
 @read_only
 def latest(request: HttpRequest, alias: str) -> HttpResponse:
-    return _answer(request, end_of_day, data.today().isoformat())
+    return _answer(request, END_OF_DAY, LATEST)
 
 
 @read_only
 def on_date(request: HttpRequest, day: str) -> HttpResponse:
-    return _answer(request, end_of_day, day)
+    return _answer(request, END_OF_DAY, day)
 
 
 @read_only
 def period(request: HttpRequest, start: str, end: str | None = None) -> HttpResponse:
-    return _answer(request, interval, start, end or data.today().isoformat())
+    return _answer(request, INTERVAL, start, end or data.today().isoformat())
 
 
 @read_only

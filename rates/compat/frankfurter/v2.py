@@ -12,9 +12,10 @@ import io
 from django.http import HttpRequest, HttpResponse
 
 from rates.http.caching import Answer, cached_answer, json_bytes
-from rates.models import Currency
+from rates.reads import currency_names
 
 from . import data, meta
+from .blend import shift
 from .http import error, last_values, ok, read_only
 from .ruby import float_str, split
 from .v2_query import RateQuery, ValidationError
@@ -40,7 +41,7 @@ def _not_found() -> Answer:
 
 def _all_codes() -> set[str]:
     # A blend reads every provider's rows, whatever their base: any write can change it.
-    return set(Currency.objects.values_list("code", flat=True))
+    return set(currency_names(include_inactive=True))
 
 
 def _answer(request: HttpRequest, build, *, vary: tuple = ()) -> HttpResponse:
@@ -135,8 +136,8 @@ def currencies(request: HttpRequest) -> HttpResponse:
             wanted = {code for (source, code) in cover if meta.provider_key(source) in keys}
         elif params.get("scope") == "all":
             wanted = set(spans)
-        else:  # active: published within the last 30 days
-            cutoff = data.shift(data.today(), -30)
+        else:  # active: published within the 30 days up to today or to the newest data held
+            cutoff = shift(data.latest_anchor(data.providers_newest_day(), window=30), -30)
             wanted = {code for code, (_first, last, _keys) in spans.items() if last >= cutoff}
         koel = meta.koel_currencies(wanted)
         return ok([meta.currency_row(c, *spans[c][:2], koel) for c in sorted(wanted)])

@@ -1,9 +1,10 @@
 """Frankfurter v2's RateQuery (lib/versions/v2/rate_query.rb) over Koel's sources.
 
 Validation (unknown parameters, dates, conflicting params, group, expand, currencies, range
-cost), the date scope (a day, a range, or latest = tomorrow with carry-forward), and the records:
-blended across providers (or the named ones), rebased to `base`, filtered by `quotes`, with the
-base's identity record, rounded by magnitude — or a single named provider's own digits.
+cost), the date scope (a day, a range, or latest = tomorrow with carry-forward — or, when the
+newest data held is older than the carry-forward, the last day it reaches that data), and the
+records: blended across providers (or the named ones), rebased to `base`, filtered by `quotes`,
+with the base's identity record, rounded by magnitude — or a single named provider's own digits.
 Long daily ranges are served at any length when plain; with `providers` or `expand=providers`
 they are capped at 5 years as Frankfurter caps them.
 """
@@ -13,10 +14,19 @@ from collections import defaultdict
 from datetime import date
 from functools import cached_property
 
-from rates.models import Currency, Source
+from rates.reads import known_codes, source_list
 
 from . import data
-from .blend import LOOKBACK_DAYS, Blended, Row, blend, carry_forward, derive, each_snapshot
+from .blend import (
+    LOOKBACK_DAYS,
+    Blended,
+    Row,
+    blend,
+    carry_forward,
+    derive,
+    each_snapshot,
+    shift,
+)
 from .meta import money_table
 from .ruby import RubyError, add_months, parse_date, round_rate, split
 
@@ -77,7 +87,8 @@ class RateQuery:
             return day
         if start := self._date("from"):
             return start, self._date("to") or self.today
-        return data.shift(self.today, 1)  # LATEST_FUTURE_DAYS
+        # LATEST_FUTURE_DAYS = 1: tomorrow, or where the carry-forward reaches the newest data.
+        return data.latest_anchor(data.providers_newest_day(), ahead=1)
 
     @cached_property
     def is_range(self) -> bool:
@@ -114,7 +125,8 @@ class RateQuery:
             raise ValidationError(f"invalid expand: {','.join(unknown)}")
 
     def _validate_currencies(self) -> None:
-        known = set(money_table()) | set(Currency.objects.values_list("code", flat=True))
+        asked = ([self.base] if "base" in self.params else []) + (self.quotes or [])
+        known = set(money_table()) | known_codes(asked)
         invalid = [self.base] if "base" in self.params and self.base not in known else []
         invalid += [q for q in self.quotes or [] if q not in known]
         if invalid:
@@ -142,7 +154,7 @@ class RateQuery:
     def records(self) -> list[dict]:
         if not self.is_range:
             anchor = self.scope
-            rows = self._rows(data.shift(anchor, -LOOKBACK_DAYS), anchor)
+            rows = self._rows(shift(anchor, -LOOKBACK_DAYS), anchor)
             return self._emit_blended(carry_forward(rows, anchor))
         if self.rollup:
             return self._rollup_range()
@@ -152,9 +164,7 @@ class RateQuery:
         if self.providers is None:
             return None
         wanted = set(self.providers)
-        return [
-            code for code in Source.objects.values_list("code", flat=True) if code.upper() in wanted
-        ]
+        return [source.code for source in source_list() if source.code.upper() in wanted]
 
     def _rows(self, first: date, last: date) -> list[Row]:
         return data.one_frame(
@@ -163,12 +173,12 @@ class RateQuery:
 
     def _daily_range(self) -> list[dict]:
         start, end = self.scope
-        end = min(end, data.shift(self.today, 3))  # no rate is dated later: nothing to anchor
-        rows = sorted(self._rows(data.shift(start, -LOOKBACK_DAYS), end), key=lambda r: r.date)
+        end = min(end, shift(self.today, 3))  # no rate is dated later: nothing to anchor
+        rows = sorted(self._rows(shift(start, -LOOKBACK_DAYS), end), key=lambda r: r.date)
         days = [row.date for row in rows]
         seen, out = set(), []
         for chunk_start, chunk_end in _chunks(start, end, days):
-            first = bisect_left(days, data.shift(chunk_start, -LOOKBACK_DAYS))
+            first = bisect_left(days, shift(chunk_start, -LOOKBACK_DAYS))
             window = rows[first : bisect_right(days, chunk_end)]
             present = {row.date for row in window}
             anchors = sorted(d for d in present if chunk_start <= d <= chunk_end)
@@ -186,8 +196,8 @@ class RateQuery:
         start, end = self.scope
         if start > self.today:
             return []
-        first = data.shift(start, -BUCKET_MARGIN_DAYS)
-        last = data.shift(end, BUCKET_MARGIN_DAYS)
+        first = shift(start, -BUCKET_MARGIN_DAYS)
+        last = shift(end, BUCKET_MARGIN_DAYS)
         rows = data.one_frame(
             data.bucket_rows(first, last, self.group, sources=self._sources(), frames=data.frames())
         )
@@ -255,10 +265,10 @@ def _chunks(start: date, end: date, days: list[date]):
     no stored day can reach (their anchors carry nothing forward)."""
     cursor = start
     while cursor <= end:
-        chunk_end = min(data.shift(add_months(cursor, CHUNK_MONTHS), -1), end)
-        lo = bisect_left(days, data.shift(cursor, -LOOKBACK_DAYS))
+        chunk_end = min(shift(add_months(cursor, CHUNK_MONTHS), -1), end)
+        lo = bisect_left(days, shift(cursor, -LOOKBACK_DAYS))
         if lo < len(days) and days[lo] <= chunk_end:
             yield cursor, chunk_end
         if chunk_end >= date.max or chunk_end == end:
             return
-        cursor = data.shift(chunk_end, 1)
+        cursor = shift(chunk_end, 1)
