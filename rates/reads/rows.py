@@ -7,7 +7,7 @@ selectors give exactly those and decide nothing. Rows Koel derived itself (cross
 out: they are Koel's answers, not a source's publication.
 
 Every query on the partitioned table carries both bounds on observed_at as timezone-aware values
-(see rates.reads.checks.require_aware), so PostgreSQL plans only the partitions of the days asked for.
+(rates.reads.checks.require_aware), so PostgreSQL plans only the partitions of the days asked for.
 Rows come back as plain tuples (source, base, target, day, rate as a float: the nearest double
 to the stored decimal), for the caller to wrap in its own type in the one pass it makes anyway.
 """
