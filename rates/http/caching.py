@@ -119,16 +119,20 @@ def _store(answer: Answer, finish: Callable | None, encode: Callable) -> _Stored
     return _Stored(answer.status, body, answer.content_type, modified, time.time() + seconds)
 
 
-def json_bytes(payload: object) -> bytes:
-    return json.dumps(payload, default=_json_default, separators=(",", ":")).encode()
-
-
 def _json_default(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)  # the compatible APIs answer numbers; they round first
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# One encoder for every answer: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
+
+
+def json_bytes(payload: object) -> bytes:
+    return _ENCODER.encode(payload).encode()
 
 
 def _key(request: HttpRequest, versions: str, vary, ignore: frozenset, *, finished: bool) -> str:

@@ -36,13 +36,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import unquote_plus
 
 import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.http import HttpRequest
-from django.utils.http import quote_etag
 from rest_framework.throttling import BaseThrottle
 
 from rates.cache import GENERATION, raw_key
@@ -138,7 +137,7 @@ def register_finisher(finisher: Finisher) -> Finisher:
 
 def etag(body: bytes) -> str:
     """The ETag of a cached answer's body (rates.http.caching sends it, a finished replay too)."""
-    return quote_etag(hashlib.sha256(body).hexdigest()[:32])
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'  # as quote_etag quotes a bare digest
 
 
 def mark_replayable(
@@ -168,6 +167,8 @@ class _Entry:
     body: object
     finisher: Finisher | None
     size: int  # bytes it took in Redis, what the memo counts
+    # Of a finished entry: where its ETag and Content-Length are, (index, is the ETag).
+    slots: tuple[tuple[int, bool], ...] = ()
 
 
 class ReplayApp:
@@ -201,17 +202,21 @@ class ReplayApp:
 
     def _replay(self, environ: dict, finisher: Finisher | None) -> tuple[str, list, bytes] | None:
         query = environ.get("QUERY_STRING", "")
-        if finisher is None or not _names(query) & finisher.ignore:
-            entry = self._find(environ, _entry_key(environ))
+        split = None if finisher is None else _split(query, finisher.ignore)
+        if split is None or not split[1]:
+            if finisher is not None and split is None:
+                return None  # a parameter given twice: Django reads it its own way
+            entry = self._find(environ, _entry_key(environ, query))
             return None if entry is None else (entry.status, entry.headers, entry.body)
-        parsed = _parse(finisher, query)
+        kept, given = split
+        parsed = _parse(finisher, given) if query.isascii() else None
         if parsed is None:
             return None  # Django answers what the finisher refused, with its 400
-        entry = self._find(environ, _entry_key(environ, finisher))
+        entry = self._find(environ, _entry_key(environ, kept, finisher))
         if entry is None or entry.finisher is not finisher:
             return None
         body = finisher.body(entry.body, parsed)
-        return entry.status, _with_body_headers(entry.headers, body), body
+        return entry.status, _with_body_headers(entry, body), body
 
     def _find(self, environ: dict, key: str) -> _Entry | None:
         client = caches["default"].client  # resolved once: each lookup through the proxy costs
@@ -262,13 +267,14 @@ class ReplayApp:
 
     def _store(self, environ: dict, entry: _Entry) -> None:
         finished = environ.get(FINISHED)
-        finisher = None
+        finisher, query = None, environ.get("QUERY_STRING", "")
         if finished is not None:
             finisher, payload, body = finished
-            if body != entry.body:
-                return  # something between the view and here changed the bytes
-            entry = _finished_entry(entry, finisher, payload)
-        key = _entry_key(environ, finisher)
+            split = _split(query, finisher.ignore)
+            if body != entry.body or split is None:
+                return  # something after the view changed the bytes, or a repeated parameter
+            entry, query = _finished_entry(entry, finisher, payload), split[0]
+        key = _entry_key(environ, query, finisher)
         stamp = uuid.uuid4().hex
         fields = {
             "generation": environ[REPLAYABLE],
@@ -374,34 +380,49 @@ def _decode(status: bytes, headers: bytes, body: bytes, finisher: bytes) -> _Ent
         return None
     # Unpickled from the Redis Django's cache unpickles from too: the same trust.
     payload = pickle.loads(body)  # noqa: S301
-    return _Entry(status.decode(), pairs, payload, known, len(body) + len(headers))
+    size = len(body) + len(headers)
+    return _Entry(status.decode(), pairs, payload, known, size, _slots(pairs))
 
 
 def _finished_entry(entry: _Entry, finisher: Finisher, payload: object) -> _Entry:
     size = len(pickle.dumps(payload))
-    return _Entry(entry.status, entry.headers, payload, finisher, size)
+    return _Entry(entry.status, entry.headers, payload, finisher, size, _slots(entry.headers))
 
 
-def _with_body_headers(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
-    own = {"etag": etag(body), "content-length": str(len(body))}
-    return [(name, own.get(name.lower(), value)) for name, value in headers]
+def _slots(headers: list[tuple[str, str]]) -> tuple[tuple[int, bool], ...]:
+    return tuple(
+        (index, name.lower() == "etag")
+        for index, (name, _) in enumerate(headers)
+        if name.lower() in BODY_HEADERS
+    )
 
 
-def _names(query: str) -> set[str]:
-    return {unquote_plus(pair.partition("=")[0]) for pair in query.split("&") if pair}
+def _with_body_headers(entry: _Entry, body: bytes) -> list[tuple[str, str]]:
+    headers = list(entry.headers)
+    for index, is_etag in entry.slots:
+        headers[index] = (headers[index][0], etag(body) if is_etag else str(len(body)))
+    return headers
 
 
-def _parse(finisher: Finisher, query: str) -> object | None:
-    """The finisher's reading of its parameters in `query`; None when Django must answer: a
-    parameter given twice, not ASCII (Django decodes those its own way) or refused."""
-    if not query.isascii():
-        return None
-    given: dict[str, str] = {}
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name in finisher.ignore:
-            if name in given:
-                return None
+def _split(query: str, names: frozenset[str]) -> tuple[str, dict[str, str]] | None:
+    """`query` without the parameters in `names`, and their values (decoded as Django's
+    QueryDict decodes them); None when one is given twice."""
+    kept, given = [], {}
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if "%" in pair or "+" in pair:
+            name, value = unquote_plus(name), unquote_plus(value)
+        if name not in names:
+            kept.append(pair)
+        elif name in given:
+            return None
+        else:
             given[name] = value
+    return "&".join(kept), given
+
+
+def _parse(finisher: Finisher, given: dict[str, str]) -> object | None:
+    """The finisher's reading of its parameters; None when it refuses them (Django answers)."""
     try:
         return finisher.parse(given)
     except Exception:  # whatever the view's validation raises: Django answers
@@ -415,16 +436,10 @@ def _lifetime() -> int:
     return max(1, min(settings.KOEL_API_CACHE_SECONDS, until_midnight))
 
 
-def _entry_key(environ: dict, finisher: Finisher | None = None) -> str:
-    """The entry's key (unprefixed): a finished entry's leaves out its finisher's parameters
-    and names the finisher, so one entry serves every amount and no plain entry is mistaken."""
-    query = environ.get("QUERY_STRING", "")
-    if finisher is not None:
-        query = "&".join(
-            pair
-            for pair in query.split("&")
-            if unquote_plus(pair.partition("=")[0]) not in finisher.ignore
-        )
+def _entry_key(environ: dict, query: str, finisher: Finisher | None = None) -> str:
+    """The entry's key (unprefixed). A finished entry's is made of the query without its
+    finisher's parameters (`_split`) and names the finisher: one entry serves every amount, and
+    is never taken for a plain one."""
     parts = [
         environ.get("SCRIPT_NAME", ""),
         environ.get("PATH_INFO", ""),
