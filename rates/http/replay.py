@@ -207,7 +207,7 @@ class ReplayApp:
             if finisher is not None and split is None:
                 return None  # a parameter given twice: Django reads it its own way
             entry = self._find(environ, _entry_key(environ, query))
-            return None if entry is None else (entry.status, entry.headers, entry.body)
+            return None if entry is None else (entry.status, list(entry.headers), entry.body)
         kept, given = split
         parsed = _parse(finisher, given) if query.isascii() else None
         if parsed is None:
