@@ -110,7 +110,7 @@ def _given(request: HttpRequest, names: frozenset) -> dict[str, str]:
     return {name: request.GET[name] for name in names if name in request.GET}
 
 
-def _store(answer: Answer, finish: Callable | None, encode: Callable) -> _Stored:
+def _store(answer: Answer, finish: Finisher | None, encode: Callable) -> _Stored:
     body = answer.payload
     if finish is None and not isinstance(body, bytes):
         body = encode(body)
