@@ -141,6 +141,8 @@ KOEL_API_CACHE_SECONDS = env.int("KOEL_API_CACHE_SECONDS", default=3600)
 KOEL_API_MAX_AGE = env.int("KOEL_API_MAX_AGE", default=60)
 # Replay cached answers in front of Django, one Redis round trip each (rates/http/replay.py).
 KOEL_REPLAY = env.bool("KOEL_REPLAY", default=True)
+# Bytes of stored answers each server process keeps, so that Redis need not send them again.
+KOEL_REPLAY_MEMO_BYTES = env.int("KOEL_REPLAY_MEMO_BYTES", default=32 * 1024 * 1024)
 # Blending (rates/reads/blending.py): quotes within a pair's refresh window of the newest one count;
 # with three or more, those further than the outlier percentage from their median are excluded.
 KOEL_BLEND_WINDOW_HOURS = {

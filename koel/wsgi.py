@@ -1,7 +1,9 @@
 """WSGI entry point (granian or gunicorn: `koel.wsgi:application`).
 
 Django's handler sits behind rates.http.replay.ReplayApp, which answers repeated cached reads from
-Redis before Django parses them (KOEL_REPLAY=0 turns it off).
+Redis before Django parses them, amounts applied to a cached rate included, and keeps the
+entries it served last in the process (KOEL_REPLAY_MEMO_BYTES) so that Redis need not send them
+again (KOEL_REPLAY=0 turns it off).
 """
 
 import os

@@ -27,6 +27,7 @@ from rates.runs.scraping import scrape_enqueue
 
 from . import answers, examples
 from .examples import BAD_REQUEST, NOT_FOUND, THROTTLED
+from .finishers import CONVERT_AMOUNT, RATES_AMOUNT
 from .params import ConvertParams, HistoryParams, RatesParams, RunParams
 from .serializers import (
     ConvertOut,
@@ -105,12 +106,7 @@ class RatesView(APIView):
         def build() -> Answer:
             return _answer(answers.rates_answer(params, wanted), latest=latest, digits=wanted)
 
-        def finish(stored: dict) -> dict:
-            return answers.with_amount(stored["answer"], stored["digits"], amount)
-
-        return cached_answer(
-            request, build, depends_on=depends_on, finish=finish, ignore=("amount",)
-        )
+        return cached_answer(request, build, depends_on=depends_on, finish=RATES_AMOUNT)
 
 
 class ConvertView(APIView):
@@ -130,22 +126,15 @@ class ConvertView(APIView):
     )
     def get(self, request: Request):
         params = _params(ConvertParams, request)
-        base, target, amount = params["from"], params["to"], params["amount"]
-        check_amount(amount)
+        base, target = params["from"], params["to"]
+        check_amount(params["amount"])
 
         def build() -> Answer:
             latest = params.get("date") is None
             return _answer(answers.convert_answer(params), latest=latest, digits=[target])
 
-        def finish(stored: dict) -> dict:
-            return answers.with_converted(stored["answer"], stored["digits"][target], amount)
-
         return cached_answer(
-            request,
-            build,
-            depends_on=_depends(base, target),
-            finish=finish,
-            ignore=("amount",),
+            request, build, depends_on=_depends(base, target), finish=CONVERT_AMOUNT
         )
 
 

@@ -11,7 +11,7 @@ whose If-None-Match matches gets 304 without a body.
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -19,10 +19,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date
 
 from rates.cache import snapshot
-from rates.http.replay import mark_replayable
+from rates.http.replay import Finisher, etag, mark_replayable, register_finisher
 
 DAY = 86_400
 
@@ -57,8 +57,7 @@ def cached_answer(
     vary: Iterable[str] = (),
     encode: Callable[[object], bytes] | None = None,
     replay: bool = True,
-    finish: Callable[[object], object] | None = None,
-    ignore: Iterable[str] = (),
+    finish: Finisher | None = None,
 ) -> HttpResponse:
     """The response for `request`, from the cache when an equal request was answered since
     the last write to the bases in `depends_on`; `vary` adds anything else the answer depends
@@ -66,11 +65,12 @@ def cached_answer(
     replayed to equal requests before they reach Django (rates.http.replay): pass False when the
     view checked something a replay would skip (a key in the query string).
 
-    With `finish`, the payload (not its bytes) is cached and `finish(payload)` is encoded per
-    request: query parameters in `ignore` (an amount) are applied there, so they are not part
-    of the key, and one cached rate serves every amount."""
+    With `finish` (a registered `finisher`), the payload (not its bytes) is cached and finished
+    per request with the query parameters it reads (an amount): they are not part of the key,
+    and one cached rate serves every amount, here and in the replay. The view has validated
+    those parameters already; the finisher's `encode` is used, not `encode`."""
     encode = encode or json_bytes
-    ignore = frozenset(ignore)
+    ignore = finish.ignore if finish is not None else frozenset()
     versions = snapshot(depends_on)
     key = _key(request, versions.versions, vary, ignore, finished=finish is not None)
     stored = cache.get(key)
@@ -80,14 +80,37 @@ def cached_answer(
         if not (answer.cacheable and answer.status == 200):
             return _response(request, stored)
         cache.set(key, stored, timeout=max(1, int(stored.expires - time.time())))
+    finished = None
     if finish is not None:
-        stored = replace(stored, body=encode(finish(stored.body)))
-    if replay and not ignore.intersection(request.GET):
-        mark_replayable(request, versions.generation, lifetime=stored.expires - time.time())
+        body = finish.body(stored.body, finish.parse(_given(request, ignore)))
+        finished = (finish, stored.body, body)
+        stored = replace(stored, body=body)
+    if replay:
+        lifetime = stored.expires - time.time()
+        mark_replayable(request, versions.generation, lifetime=lifetime, finished=finished)
     return _response(request, stored)
 
 
-def _store(answer: Answer, finish: Callable | None, encode: Callable) -> _Stored:
+def finisher(
+    name: str,
+    *,
+    ignore: Iterable[str],
+    parse: Callable[[Mapping[str, str]], object],
+    apply: Callable[[object, object], object],
+    encode: Callable[[object], bytes] | None = None,
+) -> Finisher:
+    """Register how a view finishes its cached payload per request (see `cached_answer`):
+    `parse` reads the parameters in `ignore` (name -> value, as the request gave them) and
+    raises for anything the view refuses; `apply` applies what it read to the payload."""
+    return register_finisher(Finisher(name, frozenset(ignore), parse, apply, encode or json_bytes))
+
+
+def _given(request: HttpRequest, names: frozenset) -> dict[str, str]:
+    # The value a view's parameters read: QueryDict's last of each name.
+    return {name: request.GET[name] for name in names if name in request.GET}
+
+
+def _store(answer: Answer, finish: Finisher | None, encode: Callable) -> _Stored:
     body = answer.payload
     if finish is None and not isinstance(body, bytes):
         body = encode(body)
@@ -96,16 +119,20 @@ def _store(answer: Answer, finish: Callable | None, encode: Callable) -> _Stored
     return _Stored(answer.status, body, answer.content_type, modified, time.time() + seconds)
 
 
-def json_bytes(payload: object) -> bytes:
-    return json.dumps(payload, default=_json_default, separators=(",", ":")).encode()
-
-
 def _json_default(value: object) -> object:
     if isinstance(value, Decimal):
         return float(value)  # the compatible APIs answer numbers; they round first
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# One encoder for every answer: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(default=_json_default, separators=(",", ":"))
+
+
+def json_bytes(payload: object) -> bytes:
+    return _ENCODER.encode(payload).encode()
 
 
 def _key(request: HttpRequest, versions: str, vary, ignore: frozenset, *, finished: bool) -> str:
@@ -122,13 +149,13 @@ def _response(request: HttpRequest, stored: _Stored) -> HttpResponse:
         stored.content_type,
         stored.modified,
     )
-    etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
-    if status == 200 and etag in _etags(request.headers.get("If-None-Match", "")):
+    tag = etag(body)
+    if status == 200 and tag in _etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(body, status=status, content_type=content_type)
     if status == 200:
-        response["ETag"] = etag
+        response["ETag"] = tag
         response["Cache-Control"] = f"public, max-age={settings.KOEL_API_MAX_AGE}"
         if modified:
             response["Last-Modified"] = modified

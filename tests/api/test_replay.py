@@ -1,5 +1,6 @@
 """Stored answers replayed in front of Django (rates.http.replay), through the real WSGI stack:
-Django's handler behind ReplayApp, Redis for the entries, PostgreSQL behind the views."""
+Django's handler behind ReplayApp, Redis for the entries, PostgreSQL behind the views. Then the
+answers finished per request (an amount applied to a cached rate) and the per-process memo."""
 
 import io
 import json
@@ -12,7 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from rates.http.replay import ReplayApp
+from rates.http.replay import ReplayApp, _Entry, _Memo
 
 PAIR = {"base": "EUR", "target": "USD"}
 
@@ -259,11 +260,203 @@ def test_latest_answers_are_kept_no_longer_than_their_age_may_drift(get, eur_usd
     assert 0 < min(ttls("replay:*")) <= 30
 
 
-def test_a_conversion_goes_to_django_for_its_amount(get, eur_usd):
-    query = {"from": "EUR", "to": "USD", "amount": "10"}
-    first, again = get("/api/v1/convert/", query), get("/api/v1/convert/", query)
+def test_a_conversion_is_replayed_for_any_amount_from_one_entry(get, eur_usd):
+    first = get("/api/v1/convert/", {"from": "EUR", "to": "USD", "amount": "10"})
+    other = get("/api/v1/convert/", {"from": "EUR", "to": "USD", "amount": "20"})
 
     assert first.through_django
-    assert again.through_django  # the amount is applied per request, to the cached rate
+    assert not other.through_django  # the replay applies the amount to the stored rate
+    assert json.loads(other.body)["converted"] == "21.91"
+    assert len(ttls("replay:*")) == 1
+
+
+CONVERT = {"from": "EUR", "to": "USD"}
+ENDPOINTS = [("/api/v1/rates/", PAIR), ("/api/v1/convert/", CONVERT)]
+VALID = [
+    "0",
+    "1",
+    "10",
+    "007.50",
+    "1E+5",
+    "0.000000000001",
+    "12345.678901234567",
+    "9" * 28,
+    "9" * 16 + ".123456789012",
+]
+# Each refused by the view's validation with a 400: the replay leaves them to Django.
+INVALID = ["-1", "abc", "", "NaN", "Infinity", "1.0000000000001", "1" + "0" * 28, "1E+30"]
+
+
+@pytest.fixture
+def django_answer(get, settings):
+    def call(path, query):
+        settings.KOEL_REPLAY = False
+        try:
+            return get(path, query)
+        finally:
+            settings.KOEL_REPLAY = True
+
+    return call
+
+
+@pytest.fixture(autouse=True)
+def generous_throttle(settings):
+    settings.KOEL_ANON_RATE = "10000/minute"
+
+
+@pytest.mark.parametrize(("path", "query"), ENDPOINTS, ids=["rates", "convert"])
+def test_a_replayed_amount_is_what_django_answers_byte_for_byte(
+    get, django_answer, eur_usd, path, query
+):
+    assert get(path, {**query, "amount": "1"}).through_django
+
+    for amount in VALID:
+        replayed = get(path, {**query, "amount": amount})
+        direct = django_answer(path, {**query, "amount": amount})
+
+        assert not replayed.through_django, amount
+        assert direct.through_django
+        assert (replayed.status, replayed.body) == (direct.status, direct.body), amount
+        assert replayed.headers == direct.headers, amount
+    assert len(ttls("replay:*")) == 1
+
+
+@pytest.mark.parametrize(("path", "query"), ENDPOINTS, ids=["rates", "convert"])
+def test_an_amount_django_refuses_goes_to_django_for_its_400(
+    get, django_answer, eur_usd, path, query
+):
+    get(path, {**query, "amount": "1"})
+
+    for amount in INVALID:
+        refused = get(path, {**query, "amount": amount})
+
+        assert refused.through_django, amount
+        assert refused.status.startswith("400"), amount
+        assert json.loads(refused.body)["error"]["code"], amount
+        assert refused.body == django_answer(path, {**query, "amount": amount}).body
+
+
+def test_an_amount_given_twice_goes_to_django(get, eur_usd):
+    get("/api/v1/convert/", {**CONVERT, "amount": "1"})
+
+    twice = get("/api/v1/convert/", [*CONVERT.items(), ("amount", "2"), ("amount", "3")])
+
+    assert twice.through_django
+    assert json.loads(twice.body)["amount"] == "3"
+
+
+def test_the_answer_without_an_amount_is_its_own_entry(get, eur_usd):
+    plain = get("/api/v1/rates/", PAIR)
+    get("/api/v1/rates/", {**PAIR, "amount": "5"})
+
+    again = get("/api/v1/rates/", PAIR)
+    amount = get("/api/v1/rates/", {**PAIR, "amount": "6"})
+
+    assert not again.through_django
+    assert again.body == plain.body
+    assert "converted" not in json.loads(again.body)["rates"][0]
+    assert not amount.through_django
+    assert json.loads(amount.body)["rates"][0]["converted"] == "6.57"
+
+
+def test_replayed_amounts_count_against_the_anonymous_throttle(get, eur_usd, settings):
+    settings.KOEL_ANON_RATE = "3/minute"
+
+    replies = [get("/api/v1/convert/", {**CONVERT, "amount": str(n)}) for n in range(4)]
+
+    assert [r.status[:3] for r in replies] == ["200", "200", "200", "429"]
+    assert [r.through_django for r in replies] == [True, False, False, True]
+
+
+def test_a_refused_amount_is_counted_once(get, eur_usd, settings):
+    settings.KOEL_ANON_RATE = "3/minute"
+    get("/api/v1/convert/", {**CONVERT, "amount": "1"})
+
+    refused = [get("/api/v1/convert/", {**CONVERT, "amount": "-1"}) for _ in range(2)]
+    last = get("/api/v1/convert/", {**CONVERT, "amount": "2"})
+
+    assert [r.status[:3] for r in refused] == ["400", "400"]
+    assert last.status.startswith("429")  # 1 + 2 refused: the replay did not count them too
+
+
+def test_a_write_ends_the_replay_of_amounts(
+    get, eur_usd, store, django_capture_on_commit_callbacks
+):
+    get("/api/v1/convert/", {**CONVERT, "amount": "10"})
+    assert not get("/api/v1/convert/", {**CONVERT, "amount": "10"}).through_django
+
+    with django_capture_on_commit_callbacks(execute=True):
+        store("ecb", ("EUR", "USD", "1.2000", "2024-01-03T15:00"))
+    after = get("/api/v1/convert/", {**CONVERT, "amount": "10"})
+
+    assert after.through_django
+    assert json.loads(after.body)["converted"] == "12.00"
+
+
+def entry_keys() -> list[str]:
+    return list(cache.client.get_client().scan_iter(match=cache.make_key("replay:*")))
+
+
+def test_a_held_entry_is_not_sent_again(get, eur_usd):
+    first = get("/api/v1/rates/", PAIR)
+    (key,) = entry_keys()
+    cache.client.get_client().hdel(key, "body")  # were the body fetched, the replay would break
+
+    again = get("/api/v1/rates/", PAIR)
+
+    assert not again.through_django
     assert again.body == first.body
-    assert ttls("replay:*") == []
+
+
+def test_a_newer_store_is_never_answered_from_the_memo(get, eur_usd):
+    get("/api/v1/rates/", PAIR)
+    (key,) = entry_keys()
+    # Another process stores the entry again (its own stamp), with other bytes.
+    cache.client.get_client().hset(key, mapping={"stamp": "another", "body": b'{"newer":1}'})
+
+    again = get("/api/v1/rates/", PAIR)
+
+    assert not again.through_django
+    assert again.body == b'{"newer":1}'
+
+
+def test_a_generation_bump_is_never_answered_from_the_memo(
+    get, eur_usd, app, store, django_capture_on_commit_callbacks
+):
+    get("/api/v1/rates/", PAIR)
+    assert len(app.memo.entries) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        store("ecb", ("EUR", "USD", "1.2000", "2024-01-03T15:00"))
+    after = get("/api/v1/rates/", PAIR)
+
+    assert after.through_django
+    assert json.loads(after.body)["rates"][0]["rate"] == "1.2000"
+
+
+def test_a_process_without_the_memo_fetches_every_entry(get, eur_usd, app):
+    app.memo = _Memo(0)
+    get("/api/v1/rates/", PAIR)
+    (key,) = entry_keys()
+    cache.client.get_client().hset(key, "body", b'{"fetched":1}')  # the same stamp
+
+    again = get("/api/v1/rates/", PAIR)
+
+    assert again.body == b'{"fetched":1}'
+    assert app.memo.entries == {}
+
+
+def memo_entry(size: int) -> _Entry:
+    return _Entry("200 OK", [], b"x" * size, None, size)
+
+
+def test_the_memo_drops_the_least_recently_used_past_its_bytes():
+    memo = _Memo(25)
+    memo.put("a", "1", memo_entry(10))
+    memo.put("b", "1", memo_entry(10))
+    memo.get("a")
+    memo.put("c", "1", memo_entry(10))
+    memo.put("huge", "1", memo_entry(26))
+
+    assert list(memo.entries) == ["a", "c"]
+    assert memo.size == 20

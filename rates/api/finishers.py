@@ -1,0 +1,48 @@
+"""How the rate views apply an amount to a cached answer, registered with rates.http.caching so
+that the replay in front of Django (rates.http.replay) applies it the same way, byte for byte.
+
+Both read the amount from the query string as RatesParams and ConvertParams do (AmountField,
+then check_amount): a value the view would refuse with a 400 is refused here, and the replay
+leaves that request to Django."""
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+
+from rates.http.caching import finisher
+from rates.reads import check_amount
+
+from . import answers
+from .params import AmountField
+
+_AMOUNT = AmountField()
+# Plain decimals AmountField and check_amount always accept (28 whole digits at most, 12
+# decimal places): read as AmountField reads them, without its validation's cost.
+_PLAIN = re.compile(r"[0-9]{1,28}(?:\.[0-9]{1,12})?")
+
+
+def amount(params: Mapping[str, str]) -> Decimal:
+    """The `amount` parameter as the views take it; raises what their validation raises."""
+    given = params["amount"]
+    if _PLAIN.fullmatch(given):
+        return Decimal(given)
+    value = _AMOUNT.run_validation(given)
+    check_amount(value)
+    return value
+
+
+RATES_AMOUNT = finisher(
+    "rates.amount",
+    ignore=("amount",),
+    parse=amount,
+    apply=lambda stored, value: answers.with_amount(stored["answer"], stored["digits"], value),
+)
+
+CONVERT_AMOUNT = finisher(
+    "convert.amount",
+    ignore=("amount",),
+    parse=amount,
+    apply=lambda stored, value: answers.with_converted(
+        stored["answer"], stored["digits"][stored["answer"]["to"]], value
+    ),
+)
