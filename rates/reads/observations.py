@@ -8,7 +8,7 @@ timezone-aware values, so PostgreSQL prunes partitions while planning (an unboun
 over and locks all ~340 monthly partitions).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -20,15 +20,17 @@ from rates.reads.checks import require_aware
 from rates.types import Observation
 
 # Every source's latest quote of each pair (b, t), b in bases, t in targets, with its priority
-# and both currencies' groups (which set a blend's refresh window).
+# and both currencies' groups (which set a blend's refresh window). Each block of (bases, targets)
+# is one OR'ed condition.
 _LATEST_SQL = """
 SELECT l.base_id, q.key, q.value->>0, q.value->>1, (q.value->>2)::boolean,
        l.source_id, s.priority, b."group", t."group"
 FROM rates_latestrates l JOIN rates_source s ON s.code = l.source_id
 CROSS JOIN LATERAL jsonb_each(l.quotes::jsonb) q
 JOIN rates_currency b ON b.code = l.base_id JOIN rates_currency t ON t.code = q.key
-WHERE l.base_id = ANY(%(bases)s) AND q.key = ANY(%(targets)s)
+WHERE {blocks}
 """
+_BLOCK = "(l.base_id = ANY(%(bases{n})s) AND q.key = ANY(%(targets{n})s))"
 
 # Among observations of one pair: the newest; at the same instant a quoted rate beats a derived
 # one, then the source with the better (lower) priority.
@@ -49,17 +51,31 @@ def latest_quotes(
 ) -> list[Ranked]:
     """Every source's latest observation of each stored pair (b, t), with the source's priority;
     the groups of the currencies met are added to `groups`."""
-    params = {"bases": sorted(set(bases)), "targets": sorted(set(targets))}
-    with connection.cursor() as cursor:
-        cursor.execute(_LATEST_SQL, params)
-        rows = cursor.fetchall()
     found = []
-    for b, t, rate, when, derived, source, priority, base_group, target_group in rows:
-        when = datetime.fromisoformat(when)
-        found.append((Observation(b, t, Decimal(rate), when, source, derived), priority))
+    for b, t, rate, when, derived, source, priority, base_group, target_group in latest_rows(
+        [(bases, targets)]
+    ):
+        found.append((Observation(b, t, rate, when, source, derived), priority))
         if groups is not None:
             groups[b], groups[t] = base_group, target_group
     return found
+
+
+def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[tuple]:
+    """(base, target, rate, observed_at, derived, source, priority, base group, target group):
+    every source's latest quote of each stored pair (b, t) of any block (bases, targets), in
+    one query."""
+    params, conditions = {}, []
+    for n, (bases, targets) in enumerate(blocks):
+        params[f"bases{n}"], params[f"targets{n}"] = sorted(set(bases)), sorted(set(targets))
+        conditions.append(_BLOCK.format(n=n))
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL.format(blocks=" OR ".join(conditions)), params)
+        rows = cursor.fetchall()
+    return [
+        (b, t, Decimal(rate), datetime.fromisoformat(when), *rest)
+        for b, t, rate, when, *rest in rows
+    ]
 
 
 def latest_observations(*, bases: Iterable[str], targets: Iterable[str]) -> dict:
