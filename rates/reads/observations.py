@@ -2,10 +2,11 @@
 instant. The only module of rates.reads that reads rate tables (history aggregates its own).
 
 "Latest" reads never touch the partitioned table: they use rates_latestrates, one row per (base,
-source) whose JSON holds every target's newest quote; PostgreSQL picks the wanted entries out of
-it, so only those travel. Queries on the partitioned table carry both bounds on observed_at as
-timezone-aware values, so PostgreSQL prunes partitions while planning (an unbounded query plans
-over and locks all ~340 monthly partitions).
+source) whose JSON text holds every target's newest quote; the rows travel whole and Python picks
+the wanted entries out (json.loads of a row is cheaper than PostgreSQL's jsonb conversion of it,
+which was most of a base's query). Queries on the partitioned table carry both bounds on
+observed_at as timezone-aware values, so PostgreSQL prunes partitions while planning (an unbounded
+query plans over and locks all ~340 monthly partitions).
 """
 
 import json
