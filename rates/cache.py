@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
 
 _PREFIX = "rates:version:"
 CATALOG = "rates:catalog"
@@ -88,11 +89,14 @@ def catalog_token() -> str:
     of it for as long as this stays the same (one GET; created when missing or evicted)."""
     backend = cache.client
     key = backend.make_key(CATALOG_TOKEN)
-    client = backend.get_client(write=True)
-    token = client.get(key)
-    if token is None:
-        fresh = secrets.token_hex(8)
-        token = fresh if client.set(key, fresh, nx=True) else client.get(key) or fresh
+    fresh = secrets.token_hex(8)
+    try:
+        client = backend.get_client(write=True)
+        token = client.get(key)
+        if token is None:
+            token = fresh if client.set(key, fresh, nx=True) else client.get(key) or fresh
+    except RedisError:
+        token = fresh  # unknown without Redis: a token never seen, so the catalog is read
     token = token.decode() if isinstance(token, bytes) else token
     return f"{token}.{_local_edit}"
 

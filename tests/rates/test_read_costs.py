@@ -163,3 +163,16 @@ def test_an_admin_edit_changes_http_answers_at_once(
         nok.save()
 
     assert "NOK" not in [r["target"] for r in client.get(url).json()["rates"]]
+
+
+def test_without_redis_the_catalog_is_read_every_time(quoted, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    def down(*args, **kwargs):
+        raise RedisDown("refused")
+
+    Currency.objects.filter(code="JPY").update(decimal_digits=3)  # no signal in this process
+    with monkeypatch.context() as patched:
+        patched.setattr(cache.client, "get_client", down)
+
+        assert currency_digits(["JPY"]) == {"JPY": (3, 0)}
