@@ -12,18 +12,28 @@ Beside the versions, every write also replaces one *generation* token: the repla
 responses of rates.http.replay, which are checked before anything is parsed, depend on it alone.
 It is a random token rather than a counter so that a key evicted and re-created can never repeat an
 old value and revive answers stored under it.
+
+Processes also keep the catalog itself in memory (rates.reads.catalog): `catalog_token` says which
+catalog that is. It is random for the same reason, and also changes at once, in the editing process,
+when an edit is made (before its transaction commits), so a process always sees its own edits.
 """
 
+import itertools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
 
 _PREFIX = "rates:version:"
 CATALOG = "rates:catalog"
 GENERATION = "rates:generation"
+CATALOG_TOKEN = "rates:catalog:token"  # noqa: S105 - a cache key, not a secret
+
+_local_edits = itertools.count(1)  # next() is atomic: edits made by this process's threads
+_local_edit = 0
 
 
 @dataclass(frozen=True)
@@ -67,8 +77,28 @@ def bump_on_commit(codes: Iterable[str]) -> None:
 
 
 def bump_catalog_on_commit() -> None:
-    """Invalidate every cached read, once the write commits: currencies or sources changed."""
+    """Invalidate every cached read, once the write commits: currencies or sources changed.
+    This process's in-memory catalog is dropped at once (see `catalog_token`)."""
+    global _local_edit
+    _local_edit = next(_local_edits)
     transaction.on_commit(lambda: _bump([], catalog=True))
+
+
+def catalog_token() -> str:
+    """Names the catalog (currencies, sources) as it is now: a process may keep what it read
+    of it for as long as this stays the same (one GET; created when missing or evicted)."""
+    backend = cache.client
+    key = backend.make_key(CATALOG_TOKEN)
+    fresh = secrets.token_hex(8)
+    try:
+        client = backend.get_client(write=True)
+        token = client.get(key)
+        if token is None:
+            token = fresh if client.set(key, fresh, nx=True) else client.get(key) or fresh
+    except RedisError:
+        token = fresh  # unknown without Redis: a token never seen, so the catalog is read
+    token = token.decode() if isinstance(token, bytes) else token
+    return f"{token}.{_local_edit}"
 
 
 def _bump(codes: list[str], *, catalog: bool = False) -> None:
@@ -80,5 +110,6 @@ def _bump(codes: list[str], *, catalog: bool = False) -> None:
             pipe.incr(backend.make_key(_key(code)))
         if catalog:
             pipe.incr(backend.make_key(CATALOG))
+            pipe.set(backend.make_key(CATALOG_TOKEN), secrets.token_hex(8))
         pipe.set(backend.make_key(GENERATION), secrets.token_hex(8))
         pipe.execute()

@@ -1,19 +1,63 @@
 """What Koel knows about currencies and sources: codes, names, minor units, groups, pivots.
 
-`known_codes` is the one "which of these codes exist" query; every reader checks codes with it
-(or `require_known`), and malformed values never reach the database.
+`known_codes` is the one "which of these codes exist" check; every reader checks codes with it
+(or `require_known`). Codes, names, minor units, groups and source priorities are read from the
+database once per catalog (`catalog`) and kept in this process until a currency or source changes
+(rates.cache.catalog_token): a read then costs no catalog query.
 """
 
-import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 
+from rates.cache import catalog_token
 from rates.exceptions import UnknownCurrency
 from rates.models import Currency, Source
 
-_CODE = re.compile(r"[A-Z]{3}")
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The catalog as one process holds it (treat it as read-only: it is shared)."""
+
+    token: str  # rates.cache.catalog_token when it was read
+    active: tuple[str, ...]  # active codes, in code order
+    names: dict[str, tuple[str, bool]]  # every code, in code order: (name, active)
+    digits: dict[str, tuple[int, int]]  # every code: (decimal digits, rounding increment)
+    groups: dict[str, str]  # every code: its group, which sets a blend's refresh window
+    priorities: dict[str, int]  # every source: its priority (lower wins ties)
+
+
+_held: Catalog | None = None
+
+
+def catalog() -> Catalog:
+    """The current catalog: the one held, unless a currency or source changed since."""
+    global _held
+    token = catalog_token()
+    held = _held
+    if held is None or held.token != token:
+        held = _held = _read(token)
+    return held
+
+
+def _read(token: str) -> Catalog:
+    rows = Currency.objects.order_by("code").values_list(
+        "code", "name", "active", "decimal_digits", "rounding", "group"
+    )
+    names, digits, groups = {}, {}, {}
+    for code, name, active, decimal_digits, rounding, group in rows:
+        names[code] = (name, active)
+        digits[code] = (decimal_digits, rounding)
+        groups[code] = group
+    return Catalog(
+        token=token,
+        active=tuple(code for code, (_, active) in names.items() if active),
+        names=names,
+        digits=digits,
+        groups=groups,
+        priorities=dict(Source.objects.values_list("code", "priority")),
+    )
 
 
 def pivots() -> list[str]:
@@ -31,20 +75,13 @@ def currency_list(*, active: bool | None = None, group: str | None = None) -> li
 
 def active_codes() -> list[str]:
     """Every active currency's code, in code order."""
-    return list(
-        Currency.objects.filter(active=True).order_by("code").values_list("code", flat=True)
-    )
+    return list(catalog().active)
 
 
 def known_codes(codes: Iterable[str]) -> set[str]:
-    """Those of `codes` Koel knows (active or not). Malformed values never reach the database."""
-    wellformed = sorted({code for code in codes if code.isascii() and _CODE.fullmatch(code)})
-    if not wellformed:
-        return set()
-    # One array parameter, not an IN list the ORM compiles per code (a base checks ~150).
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT code FROM rates_currency WHERE code = ANY(%s)", [wellformed])
-        return {code for (code,) in cursor.fetchall()}
+    """Those of `codes` Koel knows (active or not)."""
+    names = catalog().names
+    return {code for code in codes if code in names}
 
 
 def require_known(codes: Iterable[str]) -> None:
@@ -55,18 +92,15 @@ def require_known(codes: Iterable[str]) -> None:
 
 
 def currency_names(*, include_inactive: bool = False) -> dict[str, str]:
-    currencies = Currency.objects.order_by("code")
-    if not include_inactive:
-        currencies = currencies.filter(active=True)
-    return dict(currencies.values_list("code", "name"))
+    """{code: name}, in code order."""
+    names = catalog().names
+    return {code: name for code, (name, active) in names.items() if active or include_inactive}
 
 
 def currency_digits(codes: Iterable[str]) -> dict[str, tuple[int, int]]:
     """{code: (decimal digits, rounding increment)}: how amounts in each currency are rounded."""
-    rows = Currency.objects.filter(code__in=set(codes)).values_list(
-        "code", "decimal_digits", "rounding"
-    )
-    return {code: (digits, rounding) for code, digits, rounding in rows}
+    digits = catalog().digits
+    return {code: digits[code] for code in set(codes) if code in digits}
 
 
 def source_list() -> list[Source]:

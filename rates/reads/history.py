@@ -7,7 +7,9 @@ product of the legs' highs/lows — an envelope of the true cross range, marked 
 Buckets are aligned in UTC; weeks start on Monday.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import starmap
 
 from rates.db import fast_cursor
 from rates.exceptions import InvalidQuery, RateNotFound
@@ -24,25 +26,36 @@ MAX_SPAN = {
     Interval.MONTH: timedelta(days=36600),
 }
 
-# The buckets of each pair (bases[i], targets[i]), each read on its own (base, target, time)
-# index range: an array of pairs, not two arrays of codes, which the planner served by reading
-# all of a base's rows.
-_BUCKETS_SQL = """
-SELECT p.base, p.target, b.*
-FROM unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
-CROSS JOIN LATERAL (
-  SELECT date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
+_BUCKET_COLUMNS = """date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
          (array_agg(rate ORDER BY observed_at))[1],
          max(rate), min(rate),
          (array_agg(rate ORDER BY observed_at DESC))[1],
-         count(*), max(observed_at)
+         count(*), max(observed_at)"""
+
+# One pair's buckets, on its (base, target, time) index range: what answers most histories.
+_PAIR_SQL = f"""
+SELECT {_BUCKET_COLUMNS}
+FROM rates_exchangerate
+WHERE base_id = %(base)s AND target_id = %(target)s
+  AND observed_at >= %(start)s AND observed_at < %(end)s {{source_filter}}
+GROUP BY bucket ORDER BY bucket
+"""  # noqa: S608 - only constant SQL is formatted in
+
+# The buckets of each pair (bases[i], targets[i]), each read on its own (base, target, time)
+# index range: an array of pairs, not two arrays of codes, which the planner served by reading
+# all of a base's rows.
+_PAIRS_SQL = f"""
+SELECT p.base, p.target, b.*
+FROM unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
+CROSS JOIN LATERAL (
+  SELECT {_BUCKET_COLUMNS}
   FROM rates_exchangerate
   WHERE base_id = p.base AND target_id = p.target
-    AND observed_at >= %(start)s AND observed_at < %(end)s {source_filter}
+    AND observed_at >= %(start)s AND observed_at < %(end)s {{source_filter}}
   GROUP BY bucket
 ) b
 ORDER BY 1, 2, 3
-"""
+"""  # noqa: S608 - only constant SQL is formatted in
 
 Series = dict[tuple[str, str], list[Bucket]]
 
@@ -68,18 +81,17 @@ def history(
 
 
 def _candidates(base, target, start, end, interval, source):
-    """Lazily: the direct series, then the inverse (both from one query), then each pivot's
-    cross series (all legs from a second query)."""
-    series = _series([(base, target), (target, base)], start, end, interval, source)
-    yield RatePath.DIRECT, None, series.get((base, target), [])
-    yield RatePath.INVERSE, None, [_inverted(b) for b in series.get((target, base), [])]
+    """Lazily: the direct series (one query, all most pairs need); then the inverse and each
+    pivot's cross series, every leg from a second query."""
+    window = _Window(start, end, interval, source)
+    yield RatePath.DIRECT, None, _pair(base, target, window)
     others = [p for p in pivots() if p not in (base, target)]
-    if others:
-        pairs = [pair for p in others for pair in _legs_through(base, target, p)]
-        legs = _series(pairs, start, end, interval, source)
-        for pivot in others:
-            first = _leg(legs, base, pivot)
-            yield RatePath.CROSS, pivot, _crossed(first, _leg(legs, pivot, target)) if first else []
+    pairs = [(target, base)] + [pair for p in others for pair in _legs_through(base, target, p)]
+    series = _series(pairs, window)
+    yield RatePath.INVERSE, None, [_inverted(b) for b in series.get((target, base), [])]
+    for pivot in others:
+        first = _leg(series, base, pivot)
+        yield RatePath.CROSS, pivot, _crossed(first, _leg(series, pivot, target)) if first else []
 
 
 def _legs_through(base: str, target: str, pivot: str) -> list[tuple[str, str]]:
@@ -96,16 +108,32 @@ def _check_range(start: datetime, end: datetime, interval: Interval) -> None:
         raise InvalidQuery(f"At most {days} days of {interval} buckets per request.", field="end")
 
 
-def _series(pairs, start, end, interval, source) -> Series:
-    bases, targets = [b for b, _ in pairs], [t for _, t in pairs]
-    params = {"interval": str(interval), "bases": bases, "targets": targets}
-    params.update(start=start, end=end)
-    source_filter = ""
-    if source:
-        source_filter, params["source"] = "AND source_id = %(source)s", source
+@dataclass(frozen=True, slots=True)
+class _Window:
+    start: datetime
+    end: datetime
+    interval: Interval
+    source: str | None
+
+    def query(self, sql: str, params: dict) -> tuple[str, dict]:
+        params.update(interval=str(self.interval), start=self.start, end=self.end)
+        source_filter = ""
+        if self.source:
+            source_filter, params["source"] = "AND source_id = %(source)s", self.source
+        return sql.format(source_filter=source_filter), params
+
+
+def _pair(base: str, target: str, window: _Window) -> list[Bucket]:
+    with fast_cursor() as cursor:
+        cursor.execute(*window.query(_PAIR_SQL, {"base": base, "target": target}))
+        return list(starmap(Bucket, cursor.fetchall()))
+
+
+def _series(pairs: list[tuple[str, str]], window: _Window) -> Series:
+    params = {"bases": [b for b, _ in pairs], "targets": [t for _, t in pairs]}
     series: Series = {}
     with fast_cursor() as cursor:
-        cursor.execute(_BUCKETS_SQL.format(source_filter=source_filter), params)
+        cursor.execute(*window.query(_PAIRS_SQL, params))
         for base, target, *bucket in cursor.fetchall():
             series.setdefault((base, target), []).append(Bucket(*bucket))
     return series

@@ -2,13 +2,15 @@
 instant. The only module of rates.reads that reads rate tables (history aggregates its own).
 
 "Latest" reads never touch the partitioned table: they use rates_latestrates, one row per (base,
-source) whose JSON holds every target's newest quote; PostgreSQL picks the wanted entries out of
-it, so only those travel. Queries on the partitioned table carry both bounds on observed_at as
-timezone-aware values, so PostgreSQL prunes partitions while planning (an unbounded query plans
-over and locks all ~340 monthly partitions).
+source) whose JSON text holds every target's newest quote; the rows travel whole and Python picks
+the wanted entries out (json.loads of a row is cheaper than PostgreSQL's jsonb conversion of it,
+which was most of a base's query). Queries on the partitioned table carry both bounds on
+observed_at as timezone-aware values, so PostgreSQL prunes partitions while planning (an unbounded
+query plans over and locks all ~340 monthly partitions).
 """
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -19,15 +21,15 @@ from rates.db import fast_cursor
 from rates.reads.checks import require_aware
 from rates.types import Observation
 
-# Every source's latest quote of each pair (b, t), b in bases, t in targets, with its priority
-# and both currencies' groups (which set a blend's refresh window).
+# The rates_latestrates rows of these bases, whole (each holds every target's newest quote as
+# JSON text, which Python parses faster than PostgreSQL converts it), with the source's priority
+# and the groups (which set a blend's refresh window) of these currencies, known ones only.
 _LATEST_SQL = """
-SELECT l.base_id, q.key, q.value->>0, q.value->>1, (q.value->>2)::boolean,
-       l.source_id, s.priority, b."group", t."group"
-FROM rates_latestrates l JOIN rates_source s ON s.code = l.source_id
-CROSS JOIN LATERAL jsonb_each(l.quotes::jsonb) q
-JOIN rates_currency b ON b.code = l.base_id JOIN rates_currency t ON t.code = q.key
-WHERE l.base_id = ANY(%(bases)s) AND q.key = ANY(%(targets)s)
+WITH g AS (SELECT json_object_agg(code, "group") AS groups FROM rates_currency
+           WHERE code = ANY(%(codes)s))
+SELECT l.base_id, l.source_id, s.priority, l.quotes, g.groups
+FROM rates_latestrates l JOIN rates_source s ON s.code = l.source_id CROSS JOIN g
+WHERE l.base_id = ANY(%(bases)s)
 """
 
 # Among observations of one pair: the newest; at the same instant a quoted rate beats a derived
@@ -49,16 +51,56 @@ def latest_quotes(
 ) -> list[Ranked]:
     """Every source's latest observation of each stored pair (b, t), with the source's priority;
     the groups of the currencies met are added to `groups`."""
-    params = {"bases": sorted(set(bases)), "targets": sorted(set(targets))}
-    with connection.cursor() as cursor:
-        cursor.execute(_LATEST_SQL, params)
-        rows = cursor.fetchall()
     found = []
-    for b, t, rate, when, derived, source, priority, base_group, target_group in rows:
-        when = datetime.fromisoformat(when)
-        found.append((Observation(b, t, Decimal(rate), when, source, derived), priority))
+    for b, t, rate, when, derived, source, priority, base_group, target_group in latest_rows(
+        [(bases, targets)]
+    ):
+        found.append((Observation(b, t, rate, when, source, derived), priority))
         if groups is not None:
             groups[b], groups[t] = base_group, target_group
+    return found
+
+
+def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[tuple]:
+    """(base, target, rate, observed_at, derived, source, priority, base group, target group):
+    every source's latest quote of each stored pair (b, t) of any block (bases, targets), of
+    currencies Koel knows, in one query."""
+    wanted: dict[str, set[str]] = {}
+    for bases, targets in blocks:
+        targets = set(targets)
+        for base in bases:
+            wanted.setdefault(base, set()).update(targets)
+    codes = sorted(set(wanted).union(*wanted.values()))
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SQL, {"bases": sorted(wanted), "codes": codes})
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    groups = rows[0][4] or {}  # json: psycopg hands it over parsed
+    found = []
+    for base, source, priority, quotes, _groups in rows:
+        base_group = groups.get(base)
+        if base_group is None:
+            continue
+        held = json.loads(quotes)
+        for target in wanted[base]:
+            quote, target_group = held.get(target), groups.get(target)
+            if quote is not None and target_group is not None:
+                rate, when, derived = quote
+                when = datetime.fromisoformat(when)
+                found.append(
+                    (
+                        base,
+                        target,
+                        Decimal(rate),
+                        when,
+                        derived,
+                        source,
+                        priority,
+                        base_group,
+                        target_group,
+                    )
+                )
     return found
 
 
