@@ -159,7 +159,10 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=0,
         metavar="S",
-        help="then profile every endpoint in-process for about S seconds (default: no)",
+        help=(
+            "then profile every endpoint in-process for about S seconds (default: no); "
+            "KOEL_BENCH_PSTATS=DIR also writes each one's cProfile stats there"
+        ),
     )
     args = parser.parse_args()
     if args.quick:

@@ -177,6 +177,8 @@ def profile(endpoints: list, seconds: float) -> None:
         finally:
             profiler.disable()
         shares.append(cpu_shares(profiler))
+        if dump := os.environ.get("KOEL_BENCH_PSTATS"):  # a directory: one file per endpoint
+            profiler.dump_stats(Path(dump) / f"{target.short.replace(' ', '-')}.pstats")
 
     width = 11
     print()
