@@ -20,18 +20,23 @@ when an edit is made (before its transaction commits), so a process always sees 
 
 import itertools
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from rates.redis_link import run
+
 _PREFIX = "rates:version:"
 CATALOG = "rates:catalog"
 GENERATION = "rates:generation"
 CATALOG_TOKEN = "rates:catalog:token"  # noqa: S105 - a cache key, not a secret
 
+_pinned: ContextVar[str | None] = ContextVar("koel_catalog_token", default=None)
 _local_edits = itertools.count(1)  # next() is atomic: edits made by this process's threads
 _local_edit = 0
 
@@ -42,6 +47,7 @@ class Snapshot:
 
     versions: str  # a cache-key fragment, e.g. 'EUR3.USD7.c2'
     generation: str  # '' until the first write
+    catalog_token: str  # the catalog the catalog version names (see `catalog_pinned`)
 
 
 def _key(code: str) -> str:
@@ -56,12 +62,15 @@ def raw_key(key: str) -> str:
 def snapshot(codes: Iterable[str]) -> Snapshot:
     """The current versions of these codes and the generation, atomically (one MGET)."""
     codes = sorted(set(codes))
-    backend = cache.client  # resolved once, not per key: a whole base's answer reads ~160
-    keys = [backend.make_key(key) for key in [*map(_key, codes), CATALOG, GENERATION]]
-    *found, catalog, generation = backend.get_client(write=False).mget(keys)
+    # A whole base's answer reads ~160 versions: their keys are the version prefix's, joined.
+    prefix = raw_key(_PREFIX)
+    keys = [f"{prefix}{code}" for code in codes]
+    keys += map(raw_key, (CATALOG, GENERATION, CATALOG_TOKEN))
+    ((*found, catalog, generation, token),) = run(("MGET", *keys))
     versions = [f"{code}{int(value or 0)}" for code, value in zip(codes, found, strict=True)]
     versions.append(f"c{int(catalog or 0)}")
-    return Snapshot(".".join(versions), (generation or b"").decode())
+    token = token.decode() if token is not None else _stored_token()
+    return Snapshot(".".join(versions), (generation or b"").decode(), token)
 
 
 def versions_of(codes: Iterable[str]) -> str:
@@ -86,7 +95,25 @@ def bump_catalog_on_commit() -> None:
 
 def catalog_token() -> str:
     """Names the catalog (currencies, sources) as it is now: a process may keep what it read
-    of it for as long as this stays the same (one GET; created when missing or evicted)."""
+    of it for as long as this stays the same. Inside `catalog_pinned`, the token given there;
+    else one GET (the token is created when missing or evicted)."""
+    pinned = _pinned.get()
+    token = pinned if pinned is not None else _stored_token()
+    return f"{token}.{_local_edit}"
+
+
+@contextmanager
+def catalog_pinned(token: str) -> Iterator[None]:
+    """Within this block `catalog_token` is `token` (a Snapshot's): an answer built here reads
+    the catalog that its key's catalog version names, and asks Redis no more for it."""
+    reset = _pinned.set(token)
+    try:
+        yield
+    finally:
+        _pinned.reset(reset)
+
+
+def _stored_token() -> str:
     backend = cache.client
     key = backend.make_key(CATALOG_TOKEN)
     fresh = secrets.token_hex(8)
@@ -97,15 +124,15 @@ def catalog_token() -> str:
             token = fresh if client.set(key, fresh, nx=True) else client.get(key) or fresh
     except RedisError:
         token = fresh  # unknown without Redis: a token never seen, so the catalog is read
-    token = token.decode() if isinstance(token, bytes) else token
-    return f"{token}.{_local_edit}"
+    return token.decode() if isinstance(token, bytes) else token
 
 
 def _bump(codes: list[str], *, catalog: bool = False) -> None:
     # One round trip for a whole scrape's bases. INCR creates a missing key at 1, without expiry;
     # the values are plain numbers, read back by snapshot().
+    # MULTI: a snapshot never sees the new catalog version with the old catalog token.
     backend = cache.client
-    with backend.get_client(write=True).pipeline(transaction=False) as pipe:
+    with backend.get_client(write=True).pipeline(transaction=True) as pipe:
         for code in codes:
             pipe.incr(backend.make_key(_key(code)))
         if catalog:

@@ -6,7 +6,6 @@ limit; an unknown or revoked key is a 401, not a silent fall-back to anonymous.
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
@@ -71,7 +70,7 @@ class AnonymousThrottle(AnonRateThrottle):
         if window is None:
             return True
         self._retry_after = window.retry_after
-        return count(cache.client.get_client(write=True), window) <= window.limit
+        return count(window) <= window.limit
 
     def wait(self) -> float:
         return max(1, self._retry_after)

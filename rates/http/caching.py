@@ -17,12 +17,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 
-from rates.cache import snapshot
+from rates.cache import catalog_pinned, raw_key, snapshot
 from rates.http.replay import Finisher, etag, mark_replayable, register_finisher
+from rates.redis_link import get_object, put_object
 
 DAY = 86_400
 
@@ -73,13 +73,14 @@ def cached_answer(
     ignore = finish.ignore if finish is not None else frozenset()
     versions = snapshot(depends_on)
     key = _key(request, versions.versions, vary, ignore, finished=finish is not None)
-    stored = cache.get(key)
+    stored = get_object(key)
     if stored is None:
-        answer = build()
+        with catalog_pinned(versions.catalog_token):
+            answer = build()
         stored = _store(answer, None if answer.status != 200 else finish, encode)
         if not (answer.cacheable and answer.status == 200):
             return _response(request, stored)
-        cache.set(key, stored, timeout=max(1, int(stored.expires - time.time())))
+        put_object(key, stored, seconds=stored.expires - time.time())
     finished = None
     if finish is not None:
         body = finish.body(stored.body, finish.parse(_given(request, ignore)))
@@ -139,7 +140,7 @@ def _key(request: HttpRequest, versions: str, vary, ignore: frozenset, *, finish
     query = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET if k not in ignore)
     raw = repr((request.path, query, tuple(vary), finished))
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    return f"answer2:{digest}:{versions}"  # 2: entries are _Stored, no longer tuples
+    return raw_key(f"answer2:{digest}:{versions}")  # 2: entries are _Stored, no longer tuples
 
 
 def _response(request: HttpRequest, stored: _Stored) -> HttpResponse:

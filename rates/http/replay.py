@@ -46,6 +46,7 @@ from rest_framework.throttling import BaseThrottle
 
 from rates.cache import GENERATION, raw_key
 from rates.http.throttle import COUNTED, anonymous_window
+from rates.redis_link import run
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +226,6 @@ class ReplayApp:
         held = self.memo.get(key)
         try:
             found = self._lookup(
-                client.get_client(write=True).connection_pool,
                 [*keys, window.key if window else ""],
                 window.expiry if window else 0,
                 held[0] if held else "",
@@ -336,38 +336,20 @@ class _Memo:
 
 
 class _Lookup:
-    """Runs the lookup script on a Redis connection of the calling thread's own.
-
-    The replay is all Redis round trip: through the client, taking a connection from the pool
-    and giving it back (with redis-py's retry and observability layers) cost more CPU than the
-    rest of the replay together. A server thread asks one question at a time, so it keeps its
-    own connection, made with the pool's settings (URL, password, socket options).
-    """
+    """Runs the lookup script on the calling thread's own Redis connection (rates.redis_link):
+    through the client, taking a connection from the pool and giving it back cost more CPU than
+    the rest of the replay together."""
 
     def __init__(self) -> None:
         self.sha = hashlib.sha1(_LOOKUP.encode(), usedforsecurity=False).hexdigest()
-        self.local = threading.local()
 
-    def __call__(self, pool: redis.ConnectionPool, keys: list[str], seconds: int, stamp: str):
-        connection = self._connection(pool)
+    def __call__(self, keys: list[str], seconds: int, stamp: str):
         try:
-            try:
-                connection.send_command("EVALSHA", self.sha, len(keys), *keys, seconds, stamp)
-                return connection.read_response()
-            except redis.exceptions.NoScriptError:
-                # A restarted or flushed server: EVAL loads the script again.
-                connection.send_command("EVAL", _LOOKUP, len(keys), *keys, seconds, stamp)
-                return connection.read_response()
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
-            connection.disconnect()  # the next call connects afresh
-            raise
-
-    def _connection(self, pool: redis.ConnectionPool):
-        held = getattr(self.local, "held", None)
-        if held is None or held[0] is not pool:
-            held = (pool, pool.connection_class(**pool.connection_kwargs))
-            self.local.held = held
-        return held[1]
+            (found,) = run(("EVALSHA", self.sha, len(keys), *keys, seconds, stamp))
+        except redis.exceptions.NoScriptError:
+            # A restarted or flushed server: EVAL loads the script again.
+            (found,) = run(("EVAL", _LOOKUP, len(keys), *keys, seconds, stamp))
+        return found
 
 
 def _decode(status: bytes, headers: bytes, body: bytes, finisher: bytes) -> _Entry | None:

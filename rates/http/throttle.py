@@ -14,6 +14,7 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from rates.cache import raw_key
+from rates.redis_link import run
 
 # Set in the WSGI environ by a request the anonymous throttle counted: its stored answer, when
 # replayed, must be counted too (rates.http.replay).
@@ -48,10 +49,7 @@ def anonymous_window(
     return Window(make_key(f"throttle:{ident}:{start}"), limit, seconds, start + seconds - now)
 
 
-def count(client, window: Window) -> int:
-    """Count one request in `window`; the number of requests in it so far."""
-    with client.pipeline(transaction=False) as pipe:
-        pipe.incr(window.key)
-        pipe.expire(window.key, window.expiry)
-        counted, _ = pipe.execute()
+def count(window: Window) -> int:
+    """Count one request in `window`; the number of requests in it so far (one round trip)."""
+    counted, _ = run(("INCR", window.key), ("EXPIRE", window.key, window.expiry))
     return counted

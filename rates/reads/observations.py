@@ -18,19 +18,16 @@ from django.conf import settings
 from django.db import connection
 
 from rates.db import fast_cursor
+from rates.reads.catalog import catalog
 from rates.reads.checks import require_aware
 from rates.types import Observation
 
-# The rates_latestrates rows of these bases, whole (each holds every target's newest quote as
-# JSON text, which Python parses faster than PostgreSQL converts it), with the source's priority
-# and the groups (which set a blend's refresh window) of these currencies, known ones only.
-_LATEST_SQL = """
-WITH g AS (SELECT json_object_agg(code, "group") AS groups FROM rates_currency
-           WHERE code = ANY(%(codes)s))
-SELECT l.base_id, l.source_id, s.priority, l.quotes, g.groups
-FROM rates_latestrates l JOIN rates_source s ON s.code = l.source_id CROSS JOIN g
-WHERE l.base_id = ANY(%(bases)s)
-"""
+# The rates_latestrates rows of these bases, whole: each holds every target's newest quote as
+# JSON text, which Python parses faster than PostgreSQL converts it. The sources' priorities and
+# the currencies' groups come from the catalog this process holds (rates.reads.catalog).
+_LATEST_SQL = (
+    "SELECT base_id, source_id, quotes FROM rates_latestrates WHERE base_id = ANY(%s::text[])"
+)
 
 # Among observations of one pair: the newest; at the same instant a quoted rate beats a derived
 # one, then the source with the better (lower) priority.
@@ -44,6 +41,8 @@ ORDER BY 1, 2, 4 DESC, 6, s.priority, 5
 """
 
 Ranked = tuple[Observation, int]  # an observation and its source's priority
+# The priority of a source the held catalog does not know yet (added since it was read): last.
+UNRANKED = 2**15
 
 
 def latest_quotes(
@@ -70,18 +69,19 @@ def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[t
         targets = set(targets)
         for base in bases:
             wanted.setdefault(base, set()).update(targets)
-    codes = sorted(set(wanted).union(*wanted.values()))
     with connection.cursor() as cursor:
-        cursor.execute(_LATEST_SQL, {"bases": sorted(wanted), "codes": codes})
+        cursor.execute(_LATEST_SQL, [_text_array(sorted(wanted))])
         rows = cursor.fetchall()
     if not rows:
         return []
-    groups = rows[0][4] or {}  # json: psycopg hands it over parsed
+    held_catalog = catalog()
+    groups, priorities = held_catalog.groups, held_catalog.priorities
     found = []
-    for base, source, priority, quotes, _groups in rows:
+    for base, source, quotes in rows:
         base_group = groups.get(base)
         if base_group is None:
             continue
+        priority = priorities.get(source, UNRANKED)
         held = json.loads(quotes)
         for target in wanted[base]:
             quote, target_group = held.get(target), groups.get(target)
@@ -102,6 +102,14 @@ def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[t
                     )
                 )
     return found
+
+
+def _text_array(codes: list[str]) -> str | list[str]:
+    """Codes (letters only) as one array literal: psycopg's dumping of a list, element by
+    element, was a tenth of a base's read. Anything else is left to psycopg."""
+    if all(code.isalpha() and code.isascii() for code in codes):
+        return "{" + ",".join(codes) + "}"
+    return codes
 
 
 def latest_observations(*, bases: Iterable[str], targets: Iterable[str]) -> dict:

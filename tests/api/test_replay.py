@@ -13,6 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from rates import redis_link
 from rates.http.replay import ReplayApp, _Entry, _Memo
 
 PAIR = {"base": "EUR", "target": "USD"}
@@ -232,7 +233,7 @@ def test_a_lost_redis_connection_falls_back_to_django_then_reconnects(get, eur_u
 
     get("/api/v1/rates/", PAIR)
     assert not get("/api/v1/rates/", PAIR).through_django
-    own = app._lookup.local.held[1]
+    own = redis_link.held_connection()  # this thread's: the replay's and the API's
     own.send_command("CLIENT", "ID")
     cache.client.get_client(write=True).execute_command("CLIENT", "KILL", "ID", own.read_response())
 

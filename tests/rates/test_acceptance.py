@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from rates.exceptions import InvalidRateBatch
 from rates.ingest.acceptance import quarantine_approve, quarantine_reject, rates_accept
 from rates.models import ExchangeRate, QuarantinedRate, QuarantineStatus
-from rates.reads import rate_for
+from rates.reads import active_codes, rate_for
 
 
 @pytest.fixture
@@ -163,6 +163,7 @@ def test_published_by_base_leaves_out_held_pairs(eur_usd, accept):
 
 
 def test_rows_are_validated_once_on_the_way_in(eur_usd, accept):
+    active_codes()  # the readers' catalog is held from here on, as in a running process
     with CaptureQueriesContext(connection) as queries:
         accept("alpha", ("EUR", "USD", "1.11", "2024-01-03"), ("EUR", "JPY", "160", "2024-01-03"))
 
