@@ -246,6 +246,7 @@ REST_FRAMEWORK = {
     # the header is ignored, so a client cannot pick its own identity.
     "NUM_PROXIES": env.int("KOEL_NUM_PROXIES", default=0),
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "rates.api.negotiation.CommonAcceptNegotiation",
     "EXCEPTION_HANDLER": "rates.api.errors.exception_handler",
     "URL_FORMAT_OVERRIDE": None,  # `format` is the history endpoint's own parameter (csv)
 }

@@ -28,7 +28,7 @@ from rates.runs.scraping import scrape_enqueue
 from . import answers, examples
 from .examples import BAD_REQUEST, NOT_FOUND, THROTTLED
 from .finishers import CONVERT_AMOUNT, RATES_AMOUNT
-from .params import ConvertParams, HistoryParams, RatesParams, RunParams
+from .params import ConvertParams, HistoryParams, RatesParams, RunParams, parse
 from .serializers import (
     ConvertOut,
     CurrencyDetailSerializer,
@@ -42,10 +42,8 @@ from .serializers import (
 )
 
 
-def _params(serializer_class, request: Request) -> dict:
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+def _params(params_class, request: Request) -> dict:
+    return parse(params_class, request.query_params)
 
 
 def _answer(payload: dict, *, latest: bool, digits: list[str] | None = None) -> Answer:
