@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from rates import views
 
+# Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
+    path("api/v1/", include("rates.api.urls")),
     path("", views.converter, name="converter"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
@@ -15,5 +17,4 @@ urlpatterns = [
     path("v2/", include("rates.compat.frankfurter.urls_v2")),
     path("api/", include("rates.compat.urls_oxr")),
     path("fixer/", include("rates.compat.urls_fixer")),
-    path("api/v1/", include("rates.api.urls")),
 ]

@@ -20,7 +20,7 @@ from django.utils import timezone
 from rates.exceptions import RateNotFound
 from rates.reads import active_codes, apply_rate, history, invert, rate_for, rates_for_base
 from rates.reads.resolution import DERIVED
-from rates.types import RateAnswer
+from rates.types import Bucket, RateAnswer
 
 from .params import Moment
 
@@ -163,20 +163,39 @@ def history_answer(params: dict) -> dict:
             "change": str(change),
             "change_pct": str(DERIVED.multiply(DERIVED.divide(change, first), 100)),
         },
-        "points": [
-            {
-                "start": b.start.isoformat(),
-                "value": str(b.close),
-                "open": str(b.open),
-                "high": str(b.high),
-                "low": str(b.low),
-                "close": str(b.close),
-                "count": b.count,
-                "last_observed_at": b.last_observed_at.isoformat(),
-            }
-            for b in buckets
-        ],
+        "points": [_point(b) for b in buckets],
     }
+
+
+def _point(bucket: Bucket) -> dict:
+    close = str(bucket.close)
+    return {
+        "start": _iso(bucket.start),
+        "value": close,
+        "open": str(bucket.open),
+        "high": str(bucket.high),
+        "low": str(bucket.low),
+        "close": close,
+        "count": bucket.count,
+        "last_observed_at": _iso(bucket.last_observed_at),
+    }
+
+
+# Instants as text, remembered: histories share their bucket starts (every daily history of a
+# year has the same ~365) and the sources' publication times, and formatting them was a tenth of
+# an uncached history's CPU. Keyed with the time zone: equal instants in two zones print apart.
+_ISO: dict[tuple[datetime, object], str] = {}
+_ISO_MAX = 65_536
+
+
+def _iso(moment: datetime) -> str:
+    key = (moment, moment.tzinfo)
+    text = _ISO.get(key)
+    if text is None:
+        if len(_ISO) >= _ISO_MAX:
+            _ISO.clear()  # a bound, not an LRU: refilled by the next few histories
+        text = _ISO[key] = moment.isoformat()
+    return text
 
 
 def history_csv(answer: dict) -> bytes:

@@ -26,26 +26,29 @@ MAX_SPAN = {
     Interval.MONTH: timedelta(days=36600),
 }
 
+# A bucket's rates in one sort (time, then source: ties between sources always break the same
+# way), its open the first and its close the last: one sort per bucket, not one per end.
 _BUCKET_COLUMNS = """date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
-         (array_agg(rate ORDER BY observed_at))[1],
-         max(rate), min(rate),
-         (array_agg(rate ORDER BY observed_at DESC))[1],
-         count(*), max(observed_at)"""
+         array_agg(rate ORDER BY observed_at, source_id) AS rates,
+         max(rate) AS high, min(rate) AS low, count(*) AS n, max(observed_at) AS newest"""
+_BUCKET_ROW = "bucket, rates[1], high, low, rates[n], n, newest"
 
 # One pair's buckets, on its (base, target, time) index range: what answers most histories.
 _PAIR_SQL = f"""
-SELECT {_BUCKET_COLUMNS}
-FROM rates_exchangerate
-WHERE base_id = %(base)s AND target_id = %(target)s
-  AND observed_at >= %(start)s AND observed_at < %(end)s {{source_filter}}
-GROUP BY bucket ORDER BY bucket
+SELECT {_BUCKET_ROW} FROM (
+  SELECT {_BUCKET_COLUMNS}
+  FROM rates_exchangerate
+  WHERE base_id = %(base)s AND target_id = %(target)s
+    AND observed_at >= %(start)s AND observed_at < %(end)s {{source_filter}}
+  GROUP BY bucket
+) b ORDER BY bucket
 """  # noqa: S608 - only constant SQL is formatted in
 
 # The buckets of each pair (bases[i], targets[i]), each read on its own (base, target, time)
 # index range: an array of pairs, not two arrays of codes, which the planner served by reading
 # all of a base's rows.
 _PAIRS_SQL = f"""
-SELECT p.base, p.target, b.*
+SELECT p.base, p.target, {_BUCKET_ROW}
 FROM unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
 CROSS JOIN LATERAL (
   SELECT {_BUCKET_COLUMNS}

@@ -10,7 +10,6 @@ rows of the base, the pivots and the targets are read at once: one query, whatev
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from functools import partial
 
 from rates.reads.blending import blend, window_rule
@@ -90,7 +89,5 @@ def _leg(quotes: Quotes, market: set, groups: dict, window, source, base: str, t
 
 
 def _crossed(groups: dict, window, first: RateAnswer, second: RateAnswer, via: str) -> RateAnswer:
-    answer = crossed(first, second, via)
-    return replace(
-        answer, refresh_window=window(groups.get(answer.base), groups.get(answer.target))
-    )
+    refresh = window(groups.get(first.base), groups.get(second.target))
+    return crossed(first, second, via, refresh)

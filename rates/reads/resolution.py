@@ -5,6 +5,7 @@ or inverse) is answered from, `answer_pair` how legs make the answer.
 """
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from decimal import Context, Decimal
 from functools import partial
 
@@ -34,9 +35,11 @@ def remembered(leg: Leg) -> Leg:
     memo: dict[tuple[str, str], RateAnswer | None] = {}
 
     def recall(base: str, target: str) -> RateAnswer | None:
-        if (base, target) not in memo:
-            memo[(base, target)] = leg(base, target)
-        return memo[(base, target)]
+        pair = (base, target)
+        found = memo.get(pair, memo)  # the memo itself: "not computed yet" (None is an answer)
+        if found is memo:
+            found = memo[pair] = leg(base, target)
+        return found
 
     return recall
 
@@ -63,7 +66,9 @@ def answer_pair(
     return None
 
 
-def crossed(first: RateAnswer, second: RateAnswer, via: str) -> RateAnswer:
+def crossed(
+    first: RateAnswer, second: RateAnswer, via: str, refresh_window: timedelta | None = None
+) -> RateAnswer:
     return RateAnswer(
         base=first.base,
         target=second.target,
@@ -73,6 +78,7 @@ def crossed(first: RateAnswer, second: RateAnswer, via: str) -> RateAnswer:
         path=RatePath.CROSS,
         via=via,
         derived=True,
+        refresh_window=refresh_window,
     )
 
 

@@ -163,6 +163,17 @@ def test_rate_history_cross_via_second_pivot(store):
     assert [b.close for b in history.buckets] == [Decimal(200)]
 
 
+def test_sources_quoting_at_the_same_instant_open_and_close_a_bucket_by_name(store):
+    # Same instant, two sources: the bucket opens with the first by code and closes with the
+    # last, whichever order the rows were written in.
+    store("beta", ("EUR", "USD", "1.2", "2024-01-01T10:00"))
+    store("alpha", ("EUR", "USD", "1.1", "2024-01-01T10:00"))
+
+    (day,) = rate_history("EUR", "USD", START, END, Interval.DAY).buckets
+
+    assert (day.open, day.close, day.count) == (Decimal("1.1"), Decimal("1.2"), 2)
+
+
 def test_rate_history_source_filter(store):
     store(
         "alpha",
