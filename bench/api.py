@@ -33,7 +33,10 @@ What is measured, in one run on this machine:
 * baselines in the same run, as ratios: `/bench/bare` on the same server (a plain Django view
   answering the bytes of the cached latest-for-pair response: the same middleware, no DRF, no
   cache, no database) and nginx serving the same bytes as a static file (2 workers, access log
-  off, like granian), started as a child process from a config in a temporary directory;
+  off, like granian), started as a child process from a config in a temporary directory; and
+  `/bench/drf-floor`, a DRF view under Koel's REST_FRAMEWORK settings that runs an uncached
+  pair's one statement and answers the same bytes: what any uncached DRF answer pays on this
+  stack before Koel's own work (bench/api_urls.py);
 * CPU: per run, the CPU seconds of granian's processes, nginx, redis-server and PostgreSQL (all
   their processes, whoever asked), wrk, and the whole machine, from /proc: CPU ms per request
   does not depend on what else runs on the machine the way requests/s does.
@@ -387,6 +390,13 @@ def targets(base: str, nginx: str, newest: date, clients: int) -> list[Target]:
     return [
         Target("nginx static (same bytes)", "nginx", f"{nginx}/pair.json", koel=False),
         Target("bare Django view (same bytes)", "bare view", f"{base}/bench/bare", koel=False),
+        Target(
+            "DRF floor: throttle + 1 query (same bytes)",
+            "DRF floor",
+            f"{base}/bench/drf-floor",
+            clients=n,
+            koel=False,
+        ),
         Target(f"{PAIR_NAME} (cached)", "pair", pair, clients=n),
         Target(f"{PAIR_NAME} (uncached)", "pair miss", base, "paths", n, space=space["pair"]),
         Target("pair at an instant (uncached)", "at miss", base, "paths", n, space=space["at"]),
@@ -594,7 +604,7 @@ def main(args: argparse.Namespace) -> None:
         verdicts(runs, bare=runs[1])
         if args.profile:
             os.environ["KOEL_BENCH_BARE_BODY"] = str(body_file)  # /bench/bare, in-process
-            endpoints = [runs[1], *(t for t in runs if t.koel and t.runs)]
+            endpoints = [t for t in runs[1:] if t.runs]  # the baselines but nginx, and Koel
             profile(endpoints, args.profile)
     print(f"cache: {clear_cache():,} keys of prefix {CACHE_PREFIX!r} deleted")
 
