@@ -12,7 +12,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import AnonRateThrottle
 
-from rates.http.throttle import COUNTED, anonymous_window, count
+from rates.http.throttle import COUNTED, PRECOUNTED, anonymous_window, count
 from rates.models import ApiKey
 
 
@@ -70,7 +70,8 @@ class AnonymousThrottle(AnonRateThrottle):
         if window is None:
             return True
         self._retry_after = window.retry_after
-        return count(window) <= window.limit
+        counted = request.META.get(PRECOUNTED) or count(window)
+        return counted <= window.limit
 
     def wait(self) -> float:
         return max(1, self._retry_after)

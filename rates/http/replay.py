@@ -7,7 +7,9 @@ a key made of the request line and the request headers a response can depend on,
 generation the answer was built under (rates.cache). An equal request later is answered from
 Redis without entering Django, as long as no write has committed since (one Lua script reads the
 entry and the current generation atomically, and counts the request against the anonymous
-throttle when Django counted the original).
+throttle when Django counted the original). On a path whose answers are counted, the lookup
+counts a request it cannot answer too, and Django's throttle takes that count: one round trip
+fewer for every miss.
 
 An answer finished per request (an amount applied to a cached rate) is stored unfinished: the
 payload and the name of its `Finisher`, under a key without the parameters the finisher reads.
@@ -45,7 +47,7 @@ from django.http import HttpRequest
 from rest_framework.throttling import BaseThrottle
 
 from rates.cache import GENERATION, raw_key
-from rates.http.throttle import COUNTED, anonymous_window
+from rates.http.throttle import COUNTED, PRECOUNTED, anonymous_window
 from rates.redis_link import run
 
 logger = logging.getLogger(__name__)
@@ -91,18 +93,23 @@ MAX_PATHS = 10_000
 DAY = 86_400
 
 # KEYS: the entry, the generation, the client's throttle counter. ARGV: the window's seconds,
-# the entry's stamp the process holds ('' when none). Returns nil on a miss or a stale entry,
-# else {requests counted, stamp} when the stamp is the one held, else {requests counted, stamp,
-# status, headers, body, finisher}.
+# the entry's stamp the process holds ('' when none), '1' when the path's answers are counted.
+# A missing or stale entry: {requests counted} for a counted path (Django answers, and takes
+# that count instead of counting again), else nil. A fresh one: {requests counted, stamp} when
+# the stamp is the one held, else {requests counted, stamp, status, headers, body, finisher}.
 _LOOKUP = """
 local entry = redis.call('HMGET', KEYS[1], 'generation', 'counted', 'stamp')
-if not entry[3] then return nil end
-local generation = redis.call('GET', KEYS[2]) or ''
-if entry[1] ~= generation then return nil end
+local fresh = entry[3] and entry[1] == (redis.call('GET', KEYS[2]) or '')
+local counts = entry[2] == '1'
+if not fresh then counts = ARGV[3] == '1' end
 local counted = 0
-if entry[2] == '1' and KEYS[3] ~= '' then
+if counts and KEYS[3] ~= '' then
   counted = redis.call('INCR', KEYS[3])
   if counted == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
+end
+if not fresh then
+  if ARGV[3] == '1' then return {counted} end
+  return nil
 end
 if entry[3] == ARGV[2] then return {counted, entry[3]} end
 local rest = redis.call('HMGET', KEYS[1], 'status', 'headers', 'body', 'finisher')
@@ -177,8 +184,10 @@ class ReplayApp:
 
     def __init__(self, app: Callable) -> None:
         self.app = app
-        # Paths replayed, each with the finisher of its finished entries (None: none seen).
+        # Paths replayed, each with the finisher of its finished entries (None: none seen), and
+        # those whose answers the anonymous throttle counts (counted by the lookup, hit or miss).
         self.paths: dict[str, Finisher | None] = {}
+        self.counted_paths: set[str] = set()
         self._lookup = _Lookup()
         self.memo = _Memo(settings.KOEL_REPLAY_MEMO_BYTES)
 
@@ -224,18 +233,25 @@ class ReplayApp:
         window = anonymous_window(_client(environ), make_key=client.make_key)
         keys = [client.make_key(key), client.make_key(GENERATION)]
         held = self.memo.get(key)
+        counts = "1" if environ.get("PATH_INFO") in self.counted_paths else "0"
         try:
             found = self._lookup(
                 [*keys, window.key if window else ""],
                 window.expiry if window else 0,
                 held[0] if held else "",
+                counts,
             )
         except (redis.RedisError, OSError):
             logger.warning("replay lookup failed; Django answers", exc_info=True)
             return None
         if found is None:
             return None
-        counted, stamp = found[0], found[1].decode()
+        counted = found[0]
+        if counted:
+            environ[PRECOUNTED] = counted  # if Django answers, its throttle takes this count
+        if len(found) == 1:
+            return None  # no fresh entry
+        stamp = found[1].decode()
         if window is not None and counted > window.limit:
             return None  # over budget: Django answers with the 429 and its Retry-After
         if held is not None and stamp == held[0]:
@@ -295,13 +311,16 @@ class ReplayApp:
             logger.warning("replay store failed", exc_info=True)
             return
         self.memo.put(key, stamp, entry)
-        self._remember_path(environ.get("PATH_INFO"), finisher)
+        self._remember_path(environ.get("PATH_INFO"), finisher, counted=bool(environ.get(COUNTED)))
 
-    def _remember_path(self, path: str, finisher: Finisher | None) -> None:
+    def _remember_path(self, path: str, finisher: Finisher | None, *, counted: bool) -> None:
         if len(self.paths) >= MAX_PATHS:
             self.paths.clear()
+            self.counted_paths.clear()
         if finisher is not None or path not in self.paths:
             self.paths[path] = finisher
+        if counted:
+            self.counted_paths.add(path)
 
 
 class _Memo:
@@ -343,12 +362,12 @@ class _Lookup:
     def __init__(self) -> None:
         self.sha = hashlib.sha1(_LOOKUP.encode(), usedforsecurity=False).hexdigest()
 
-    def __call__(self, keys: list[str], seconds: int, stamp: str):
+    def __call__(self, keys: list[str], seconds: int, stamp: str, counts: str):
         try:
-            (found,) = run(("EVALSHA", self.sha, len(keys), *keys, seconds, stamp))
+            (found,) = run(("EVALSHA", self.sha, len(keys), *keys, seconds, stamp, counts))
         except redis.exceptions.NoScriptError:
             # A restarted or flushed server: EVAL loads the script again.
-            (found,) = run(("EVAL", _LOOKUP, len(keys), *keys, seconds, stamp))
+            (found,) = run(("EVAL", _LOOKUP, len(keys), *keys, seconds, stamp, counts))
         return found
 
 

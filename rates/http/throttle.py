@@ -19,6 +19,10 @@ from rates.redis_link import run
 # Set in the WSGI environ by a request the anonymous throttle counted: its stored answer, when
 # replayed, must be counted too (rates.http.replay).
 COUNTED = "koel.throttle.counted"
+# Set in the WSGI environ by the replay's lookup when it counted the request already (it counts
+# every request to a path whose answers are counted, replayed or not): the throttle takes that
+# count rather than counting the request twice.
+PRECOUNTED = "koel.throttle.precounted"
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,41 @@ def test_replayed_answers_count_against_the_anonymous_throttle(get, eur_usd, set
     assert int(refused.header("Retry-After")) >= 1
 
 
+def client_count(address: str) -> int:
+    """The requests counted in the client's current throttle window (its one counter key)."""
+    client = cache.client.get_client()
+    keys = list(client.scan_iter(match=cache.make_key(f"throttle:{address}:*")))
+    return sum(int(client.get(key)) for key in keys)
+
+
+def test_a_miss_on_a_counted_path_is_counted_once_by_the_lookup(
+    get, eur_usd, store, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.KOEL_ANON_RATE = "100/minute"
+    get("/api/v1/rates/", PAIR)  # stored: the path's answers are counted
+    with django_capture_on_commit_callbacks(execute=True):
+        store("ecb", ("EUR", "USD", "1.2000", "2024-01-03T15:00"))  # the entry goes stale
+    counted = client_count("192.0.2.1")
+    # From here on, Django's throttle takes the lookup's count: it never counts itself.
+    monkeypatch.setattr("rates.api.auth.count", lambda window: pytest.fail("counted twice"))
+
+    miss = get("/api/v1/rates/", PAIR)
+    other = get("/api/v1/rates/", {"base": "USD", "target": "EUR"})  # never stored
+    hit = get("/api/v1/rates/", PAIR)
+
+    assert (miss.through_django, other.through_django, hit.through_django) == (True, True, False)
+    assert client_count("192.0.2.1") == counted + 3  # one each, whoever answered
+
+
+def test_a_client_over_budget_is_refused_by_django_without_counting_twice(get, eur_usd, settings):
+    settings.KOEL_ANON_RATE = "2/minute"
+
+    replies = [get("/api/v1/rates/", PAIR) for _ in range(4)]
+
+    assert [r.status[:3] for r in replies] == ["200", "200", "429", "429"]
+    assert client_count("192.0.2.1") == 4
+
+
 def test_each_client_has_its_own_budget_on_replays(get, eur_usd, settings):
     settings.KOEL_ANON_RATE = "1/minute"
 
