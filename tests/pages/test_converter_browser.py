@@ -134,3 +134,28 @@ def test_without_javascript_errors_come_from_the_server(page_without_js, live_se
     expect(page.locator("#id_target_error")).to_have_text(
         "Choose a currency other than the one you convert from."
     )
+
+
+def test_same_currency_twice_is_an_error_next_to_to(page, live_server):
+    open_converter(page, live_server, "?amount=1&base=USD&target=EUR")
+    picker = page.get_by_role("combobox", name="To")
+    picker.click()
+    picker.press_sequentially("USD")
+    picker.press("Enter")
+
+    expect(page.locator("#id_target_error")).to_have_text(
+        "Choose a currency other than the one you convert from."
+    )
+    expect(picker).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#result")).to_be_hidden()
+
+
+def test_converter_logs_no_console_error(page, live_server):
+    messages = []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
+    open_converter(page, live_server, "?amount=5&base=EUR&target=JPY")
+    expect(page.locator('[data-field="path"]')).to_have_text("cross rate via USD")
+    page.wait_for_load_state("networkidle")
+
+    assert [m for m in messages if m.startswith(("error", "pageerror"))] == []
