@@ -56,7 +56,7 @@ def _texts(amount, converted, answer, options, locale) -> dict[str, str]:
     if answer.via:
         path = f"{path} via {answer.via}"
     return {
-        "amount": formatting.money(amount.normalize(), base.code, _shown_digits(amount), locale),
+        "amount": formatting.money(amount, base.code, _shown_digits(amount, base), locale),
         "converted": formatting.money(converted, target.code, target.digits, locale),
         "rate": formatting.rate(answer.rate, locale),
         "inverse": formatting.rate(invert(answer.rate), locale),
@@ -65,10 +65,10 @@ def _texts(amount, converted, answer, options, locale) -> dict[str, str]:
     }
 
 
-def _shown_digits(amount: Decimal) -> int:
-    # The amount as typed: "100" stays 100, "12.5" keeps its one decimal.
+def _shown_digits(amount: Decimal, currency: Option) -> int:
+    # The currency's minor digits ($1,234.50), or more when typed ($0.125 stays 0.125).
     exponent = amount.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    return max(currency.digits, -exponent if isinstance(exponent, int) else 0)
 
 
 def lookback_days() -> int:

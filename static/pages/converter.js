@@ -118,7 +118,9 @@
   function show(conversion, rate, v) {
     const base = conversion.from, target = conversion.to;
     const digits = parseInt(optionOf(target).dataset.digits, 10);
-    $("amount").textContent = money(conversion.amount, base, decimals(conversion.amount));
+    // The currency's minor digits ($1,234.50), or more when typed ($0.125), as the server does.
+    const baseDigits = parseInt(optionOf(base).dataset.digits, 10);
+    $("amount").textContent = money(conversion.amount, base, Math.max(baseDigits, decimals(conversion.amount)));
     $("converted").textContent = money(conversion.converted, target, digits);
     $("rate-line").textContent = "1 " + base + " = " + plain(conversion.rate) + " " + target;
     $("inverse-line").textContent = "1 " + target + " = " + plain(rate.inverse) + " " + base;

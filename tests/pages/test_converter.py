@@ -65,7 +65,7 @@ def test_converter_converts_with_latest_rate(client, usd_rates):
     assert response.status_code == 200
     result = response.context["result"]
     assert (result.converted, result.answer.path) == (Decimal("92.00"), RatePath.DIRECT)
-    assert '<span data-field="amount">$100</span>' in response.text
+    assert '<span data-field="amount">$100.00</span>' in response.text
     assert '<strong data-field="converted">€92.00</strong>' in response.text
     assert "1 USD = 0.92 EUR" in response.text
     assert "1 EUR = 1.086956521739 USD" in response.text
@@ -81,9 +81,16 @@ def test_converter_writes_money_in_the_readers_locale(client, usd_rates):
         headers={"accept-language": "de-DE,de;q=0.9,en;q=0.5"},
     )
 
-    assert "1.234,5\xa0$" in response.text
+    assert "1.234,50\xa0$" in response.text
     assert "1.135,74\xa0€" in response.text  # 1234.5 × 0.92, German grouping
     assert 'data-locale="de-DE"' in response.text
+
+
+def test_converter_shows_an_amount_with_more_digits_than_its_currency_as_typed(client, usd_rates):
+    response = convert(client, amount="0.125", base="USD", target="EUR")
+
+    assert '<span data-field="amount">$0.125</span>' in response.text
+    assert '<strong data-field="converted">€0.12</strong>' in response.text  # 0.115 → 0.12
 
 
 def test_converter_converts_inverse_with_target_digits(client, usd_rates):
