@@ -6,7 +6,8 @@
 
 (function () {
   function optionsOf(select) {
-    return Array.from(select.options).map(function (o) {
+    // The placeholder (value "") shown after an unknown code is no currency to offer.
+    return Array.from(select.options).filter(function (o) { return o.value; }).map(function (o) {
       return {
         code: o.value, label: o.textContent.trim(),
         haystack: [o.value, o.dataset.name, o.dataset.symbol].join(" ").toLowerCase(),

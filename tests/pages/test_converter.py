@@ -163,6 +163,13 @@ def test_converter_shows_error_for_same_currency(client, usd_rates):
     assert f'<ul class="errorlist" id="id_target_error"><li>{message}</li></ul>' in response.text
 
 
+def test_converter_selects_no_currency_for_an_unknown_code(client, usd_rates):
+    response = convert(client, amount="1", base="XYZ", target="EUR")
+
+    assert '<option value="">Choose a currency</option>' in response.text
+    assert response.text.count(" selected>") == 1  # only To's EUR: From falls to the placeholder
+
+
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [

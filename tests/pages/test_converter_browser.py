@@ -160,3 +160,14 @@ def test_converter_logs_no_console_error(page, live_server):
     page.wait_for_load_state("networkidle")
 
     assert [m for m in messages if m.startswith(("error", "pageerror"))] == []
+
+
+def test_unknown_code_in_the_link_leaves_the_picker_empty(page, live_server):
+    open_converter(page, live_server, "?amount=1&base=XYZ&target=EUR")
+
+    expect(page.locator("#id_base_error")).to_have_text(
+        "Unknown currency code XYZ: choose one from the list."
+    )
+    picker = page.get_by_role("combobox", name="From")
+    expect(picker).to_have_value("")
+    expect(picker).to_have_attribute("aria-invalid", "true")
