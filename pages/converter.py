@@ -2,7 +2,7 @@
 call the API makes), the amount converted by `convert`, everything written for the reader."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel import Locale
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from pages import formatting
 from pages.pickers import Option
+from pages.sparkline import Sparkline, sparkline_get
 from rates.reads import convert, invert, rate_for
 from rates.types import RateAnswer, RatePath
 
@@ -28,10 +29,11 @@ class Conversion:
     answer: RateAnswer
     requested_date: date | None
     text: dict[str, str]  # each figure as the reader's locale writes it
+    sparkline: Sparkline | None
 
     @property
     def rate_date(self) -> date:
-        return self.answer.observed_at.date()
+        return self.answer.observed_at.astimezone(UTC).date()
 
     @property
     def dates_differ(self) -> bool:
@@ -47,7 +49,9 @@ def conversion_get(
     answer = rate_for(base, target, at=at)
     converted = convert(amount, answer)
     text = _texts(amount, converted, answer, options, locale)
-    return Conversion(amount, converted, answer, day, text)
+    # The 30 days up to the rate's own date: a historical conversion shows its own month.
+    spark = sparkline_get(base, target, until=answer.observed_at.astimezone(UTC).date())
+    return Conversion(amount, converted, answer, day, text, spark)
 
 
 def _texts(amount, converted, answer, options, locale) -> dict[str, str]:

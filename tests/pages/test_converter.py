@@ -135,6 +135,23 @@ def test_converter_links_the_sparkline_to_the_pair_page(client, usd_rates):
     assert '<a class="sparkline" id="sparkline" href="/pair/USD/JPY/">' in response.text
 
 
+def test_converter_draws_the_30_days_up_to_the_rate_as_a_sparkline(client, usd_rates):
+    response = convert(client, amount="1", base="USD", target="EUR")
+
+    spark = response.context["result"].sparkline
+    assert spark.count == 2  # the two days with a USD→EUR rate
+    assert spark.points == "0.00,23.00 100.00,1.00"  # 0.90 at the bottom, 0.92 at the top
+    assert 'data-points="2"><svg viewBox="0 0 100 24"' in response.text
+    assert f'<polyline points="{spark.points}"/>' in response.text
+
+
+def test_converter_sparkline_ends_at_a_historical_rates_date(client, usd_rates):
+    response = convert(client, amount="1", base="USD", target="EUR", date="2024-01-03")
+
+    assert response.context["result"].sparkline.count == 1  # 2024-01-05 is after it
+    assert "0,12.00 100,12.00" in response.text  # one point: a level line
+
+
 def test_converter_swap_without_javascript_exchanges_from_and_to(client, usd_rates):
     response = convert(client, amount="100", base="USD", target="EUR", swap="1")
 

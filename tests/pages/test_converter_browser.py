@@ -120,6 +120,7 @@ def test_form_works_without_javascript(page_without_js, live_server):
     page.get_by_role("button", name="Convert").click()
 
     expect(page.locator('[data-field="converted"]')).to_have_text("¥15,123")
+    expect(page.locator("#sparkline polyline")).to_have_count(1)  # drawn by the server
     page.get_by_role("button", name="Swap from and to").click()
     expect(page.locator('[data-field="amount"]')).to_have_text("¥100")  # JPY: no minor unit
     expect(page.locator('[data-field="converted"]')).to_have_text("$0.66")
