@@ -180,6 +180,5 @@
   fields.amount.addEventListener("input", later);
   form.addEventListener("change", later);
   form.addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(timer); update(); });
-  // An answer rendered by the server gets its sparkline too.
-  if (!result.hidden) update();
+  // The page as loaded is the server's answer (sparkline included): nothing to fetch until a change.
 })();

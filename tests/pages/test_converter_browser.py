@@ -172,3 +172,18 @@ def test_unknown_code_in_the_link_leaves_the_picker_empty(page, live_server):
     picker = page.get_by_role("combobox", name="From")
     expect(picker).to_have_value("")
     expect(picker).to_have_attribute("aria-invalid", "true")
+
+
+def test_updates_come_from_koels_own_api_and_only_after_a_change(page, live_server):
+    asked = []
+    page.on("request", lambda r: asked.append(r.url.split("?")[0].removeprefix(live_server.url)))
+    open_converter(page, live_server, "?amount=1&base=USD&target=EUR")
+    page.wait_for_load_state("networkidle")
+    assert not [path for path in asked if path.startswith("/api/")]  # the server's answer stands
+
+    page.get_by_label("Amount").fill("2")
+    expect(page.locator('[data-field="converted"]')).to_have_text("€1.84")
+    page.wait_for_load_state("networkidle")
+
+    api = sorted(path for path in asked if path.startswith("/api/"))
+    assert api == ["/api/v1/convert/", "/api/v1/rates/", "/api/v1/rates/history/"]
