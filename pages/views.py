@@ -23,8 +23,8 @@ def converter(request: HttpRequest) -> HttpResponse:
         try:
             by_code = {o.code: o for o in options}
             result = conversion_get(**_query(form), options=by_code, locale=locale)
-        except RateNotFound as exc:
-            error = _not_found(form, exc)
+        except RateNotFound:
+            error = _not_found(form)
         except KoelError as exc:
             error = str(exc)
     context = {"form": form, "result": result, "error": error, "options": options}
@@ -57,7 +57,7 @@ def _query(form: ConverterForm) -> dict:
     }
 
 
-def _not_found(form: ConverterForm, exc: RateNotFound) -> str | None:
+def _not_found(form: ConverterForm) -> str | None:
     """A missing rate on a chosen date is about the date: say so next to it."""
     day, base, target = (form.cleaned_data[k] for k in ("date", "base", "target"))
     if day is None:
