@@ -4,7 +4,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from pages.converter import conversion_get, lookback_days
 from pages.formatting import negotiate_locale
-from pages.forms import ConverterForm
+from pages.forms import EARLIEST_DATE, ConverterForm
 from pages.pickers import currency_options
 from rates.exceptions import KoelError, RateNotFound
 
@@ -29,7 +29,7 @@ def converter(request: HttpRequest) -> HttpResponse:
             error = str(exc)
     context = {"form": form, "result": result, "error": error, "options": options}
     context["locale"] = str(locale).replace("_", "-")
-    context["lookback_days"] = lookback_days()
+    context["lookback_days"], context["earliest_date"] = lookback_days(), EARLIEST_DATE
     response = render(request, "pages/converter.html", context)
     patch_cache_control(response, public=True, max_age=PAGE_MAX_AGE)
     patch_vary_headers(response, ["Accept-Language"])

@@ -18,6 +18,7 @@
     inverse: "inverse: a source quotes the opposite pair",
     cross: "cross rate",
   };
+  const EARLIEST_DATE = form.dataset.earliest;
   const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
   let generation = 0, timer = null;
 
@@ -44,6 +45,7 @@
     if (magnitude(text) >= 30) return ["amount", "Amount must be below 1E+30."];
     if (v.base === v.target) return ["target", "Choose a currency other than the one you convert from."];
     if (v.date && v.date > new Date().toISOString().slice(0, 10)) return ["date", v.date + " is in the future: choose today or earlier."];
+    if (v.date && v.date < EARLIEST_DATE) return ["date", "Koel holds no rates before " + EARLIEST_DATE + "."];
     return null;
   }
   function magnitude(text) {
@@ -58,7 +60,8 @@
 
   async function getJSON(path, params) {
     const response = await fetch(path + "?" + new URLSearchParams(params), { headers: { Accept: "application/json" } });
-    const body = await response.json();
+    // A body that is not JSON (a proxy's error page) still fails with a message.
+    const body = await response.json().catch(function () { return { error: { message: "Koel's API answered " + response.status + "; the Convert button still works." } }; });
     if (!response.ok) throw Object.assign(new Error(body.error ? body.error.message : response.statusText), { status: response.status, field: body.error && body.error.field });
     return body;
   }

@@ -187,3 +187,10 @@ def test_updates_come_from_koels_own_api_and_only_after_a_change(page, live_serv
 
     api = sorted(path for path in asked if path.startswith("/api/"))
     assert api == ["/api/v1/convert/", "/api/v1/rates/", "/api/v1/rates/history/"]
+
+
+def test_date_before_1900_is_refused_before_asking_the_api(page, live_server):
+    open_converter(page, live_server, "?amount=1&base=USD&target=EUR")
+    page.get_by_label("Date").fill("0001-01-05")
+
+    expect(page.locator("#id_date_error")).to_have_text("Koel holds no rates before 1900-01-01.")
