@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "rates",
     "scrapers",
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ crawl is pointed at it, and a scrape of the primary currencies is queued right a
 """
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("KOEL_VAR_DIR", ROOT / "var")).resolve()
 DB_NAME = "koel"
 STOP_GRACE_SECONDS = 15
-DEMO_URL = "http://127.0.0.1:8765"  # KOEL_DEMO_URL's default, as in koel/settings.py
+DEMO_URL = "http://127.0.0.1:8765"
+# Debian's package; the browser tests drive it (never a browser Playwright would download).
+CHROMIUM = "/usr/bin/chromium"  # KOEL_DEMO_URL's default, as in koel/settings.py
 
 
 def log(message: str) -> None:
@@ -227,9 +230,39 @@ def queue_demo_scrape(env: dict) -> None:
         log(f"could not queue the demo scrape: {queued.stderr.strip()[-300:]}")
 
 
+def chromium_ensure(env: dict) -> None:
+    """Install Debian's chromium for the browser tests (tests/pages/) when it is missing and we
+    may (root, apt-get); otherwise say why, and the browser tests skip with that reason."""
+    executable = Path(env.get("KOEL_CHROMIUM", CHROMIUM))
+    if executable.exists():
+        return
+    reason = chromium_install(executable)
+    if reason:
+        log(f"browser tests will skip: {reason}")
+        env["KOEL_CHROMIUM_MISSING"] = reason
+
+
+def chromium_install(executable: Path) -> str | None:
+    """apt-get install chromium; None once `executable` exists, else the reason it does not."""
+    apt_get = shutil.which("apt-get")
+    if os.geteuid() != 0 or not apt_get:
+        return f"no Chromium at {executable}; as root run: apt-get install -y chromium"
+    log("installing Debian's chromium for the browser tests (apt-get, a few minutes)")
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [apt_get, "install", "-y", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=apt_env).returncode != 0:
+        # Slim images ship without a package index: fetch it, then try once more.
+        subprocess.run([apt_get, "update"], env=apt_env)
+        subprocess.run(install, env=apt_env)
+    if executable.exists():
+        return None
+    return f"apt-get could not install chromium (still no {executable}); see its output above"
+
+
 def test(pytest_args: list[str]) -> int:
     with services() as env:
         env.setdefault("DEBUG", "1")  # development settings, as `make run` uses
+        chromium_ensure(env)
         return subprocess.run(
             [sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env
         ).returncode

@@ -7,7 +7,7 @@ from rates import views
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
     path("api/v1/", include("rates.api.urls")),
-    path("", views.converter, name="converter"),
+    path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -45,6 +45,8 @@ BREACHES = {
     "core-not-web": ("rates/ingest/__init__.py", "import rates.api.views"),
     "spiders-parse-only": ("scrapers/spiders/__init__.py", "import scrapers.pipelines"),
     "rates-layers": ("rates/table.py", "import rates.reads"),
+    "rates-not-pages": ("rates/cache.py", "import pages.views"),
+    "pages-read-only": ("pages/views.py", "import rates.ingest.services"),
 }
 
 
@@ -56,7 +58,7 @@ def test_every_contract_has_a_breach():
 @pytest.mark.parametrize("contract", sorted(BREACHES))
 def test_import_contract_catches_a_breach(contract, tmp_path):
     # A contract that names a wrong module or allows too much would pass on any code.
-    for package in ("koel", "rates", "scrapers"):
+    for package in ("koel", "rates", "scrapers", "pages"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     path, line = BREACHES[contract]

@@ -29,7 +29,7 @@ def page(client, **params) -> tuple[Decimal, Decimal]:
     assert response.status_code == 200, response.text
     result = response.context["result"]
     assert result is not None, response.context["error"]
-    return result["answer"].rate, result["converted"]
+    return result.answer.rate, result.converted
 
 
 def api(client, **params) -> tuple[Decimal, Decimal]:
