@@ -68,13 +68,14 @@ ERAPI_HEAD = """{
 def per_euro(table: Path = DEMO_DIR / "rates.csv") -> dict[str, Decimal]:
     """code -> units of it per 1 EUR, resolving each row's `per` currency (itself in the table)."""
     with table.open(encoding="utf-8", newline="") as file:
-        rows = {row["code"]: (Decimal(row["rate"]), row["per"]) for row in csv.DictReader(file)}
+        rows = {row["code"]: (_rate(row), row["per"]) for row in csv.DictReader(file)}
     values: dict[str, Decimal] = {"EUR": Decimal(1)}
 
     def value(code: str, seen: tuple[str, ...] = ()) -> Decimal:
         if code not in values:
             if code in seen or code not in rows:
-                raise ValueError(f"rates.csv: {code} is not defined in EUR terms ({seen})")
+                chain = " -> ".join((*seen, code))
+                raise ValueError(f"{table.name}: {chain}: no row leads to EUR")
             rate, per = rows[code]
             values[code] = rate * value(per, (*seen, code))
         return values[code]
@@ -82,6 +83,16 @@ def per_euro(table: Path = DEMO_DIR / "rates.csv") -> dict[str, Decimal]:
     for code in rows:
         value(code)
     return values
+
+
+def _rate(row: dict) -> Decimal:
+    try:
+        rate = Decimal(row["rate"])
+    except (ArithmeticError, TypeError):
+        rate = Decimal(0)
+    if not (rate.is_finite() and rate > 0):
+        raise ValueError(f"rates.csv: {row['code']}: rate {row['rate']!r} is not a positive number")
+    return rate
 
 
 def cross(values: dict[str, Decimal], base: str, target: str) -> Decimal:
