@@ -18,7 +18,8 @@ def test_a_queued_run_waits_under_its_own_task_id(queued):
     other = run_queue(scope="base", target="USD", trigger="admin")
 
     assert queued.status == RunStatus.QUEUED
-    assert queued.task_id and queued.task_id != other.task_id
+    assert queued.task_id
+    assert queued.task_id != other.task_id
     assert (queued.bases_total, queued.finished_at, queued.duration) == (0, None, None)
 
 
