@@ -53,7 +53,7 @@ class SourceState(enum.StrEnum):
 class SourceHealth:
     source: Source
     state: SourceState
-    reason: str  # why a scrape would not use it now, or the circuit state
+    unusable: str  # why a scrape would not use it now; empty when it would
 
 
 def group_freshness(*, now: datetime | None = None) -> list[GroupFreshness]:
@@ -83,10 +83,12 @@ def source_health(*, now: datetime | None = None) -> list[SourceHealth]:
     """Every source, enabled ones first, each in priority order."""
     now = now or timezone.now()
     sources = Source.objects.order_by("-enabled", "priority", "code")
-    return [
-        SourceHealth(source, _state(source, now), source_availability(source, now).reason)
-        for source in sources
-    ]
+    found = []
+    for source in sources:
+        availability = source_availability(source, now)
+        unusable = "" if availability.usable else availability.reason
+        found.append(SourceHealth(source, _state(source, now), unusable))
+    return found
 
 
 def _state(source: Source, now: datetime) -> SourceState:

@@ -137,6 +137,9 @@ def test_dashboard_shows_sources_up_down_and_circuit_open(admin_client, sources,
     assert 'data-state="circuit open"' in beta
     assert "40%" in beta
     assert "circuit open until" in beta
+    untried = row(html, "source", "frankfurter")
+    assert 'data-state="never tried"' in untried
+    assert "closed" not in untried  # a usable source's circuit state is no note
 
 
 def test_dashboard_lists_the_last_runs_with_their_outcome(admin_client, currencies):
