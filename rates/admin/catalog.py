@@ -11,7 +11,7 @@ from rates.reads import codes_with_rates
 from rates.runs.health import circuit_state
 from rates.runs.scraping import Scope
 
-from .scrape_actions import queue_runs
+from .scrape_actions import ScrapePermission, queue_runs
 
 
 class HasRatesFilter(admin.SimpleListFilter):
@@ -46,7 +46,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Currency)
-class CurrencyAdmin(admin.ModelAdmin):
+class CurrencyAdmin(ScrapePermission, admin.ModelAdmin):
     list_display = [
         "code",
         "icon",
@@ -83,13 +83,15 @@ class CurrencyAdmin(admin.ModelAdmin):
         count = currencies_set_active(codes=queryset.values_list("code", flat=True), active=False)
         self.message_user(request, f"{count} currency(ies) turned off.")
 
-    @admin.action(description="Scrape now (a run with each selected as the base)")
+    @admin.action(
+        description="Scrape now (a run with each selected as the base)", permissions=["scrape"]
+    )
     def scrape_now(self, request, queryset):
         return queue_runs(self, request, Scope.BASE, [c.code for c in queryset])
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ScrapePermission, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -138,7 +140,7 @@ class SourceAdmin(admin.ModelAdmin):
         return "—" if latency is None else f"{latency:.1f} s"
 
     @admin.action(
-        description="Scrape now (queue a run of each selected source)", permissions=["change"]
+        description="Scrape now (queue a run of each selected source)", permissions=["scrape"]
     )
     def scrape_now(self, request, queryset):
         return queue_runs(self, request, Scope.SOURCE, [s.code for s in queryset])

@@ -14,6 +14,7 @@ from rates.runs.services import run_queue
 
 from .charts import per_day_chart
 from .forms import ScrapeForm
+from .scrape_actions import may_scrape
 
 CHART_DAYS = 30
 RECENT_RUNS = 10
@@ -31,6 +32,7 @@ def dashboard(request: HttpRequest, form: ScrapeForm | None = None) -> TemplateR
         "chart_days": CHART_DAYS,
         "bases": Currency.objects.filter(active=True).values_list("code", "name"),
         "form": form,
+        "may_scrape": may_scrape(request),
     }
     return TemplateResponse(request, "admin/koel/dashboard.html", context)
 
@@ -39,7 +41,7 @@ def dashboard(request: HttpRequest, form: ScrapeForm | None = None) -> TemplateR
 def scrape_now(request: HttpRequest) -> HttpResponse:
     """Queue a run of the posted scope and target; back to the dashboard with the reason when
     it would scrape nothing."""
-    if not request.user.has_perm("rates.view_scraperun"):
+    if not may_scrape(request):
         raise PermissionDenied("Starting a scrape needs the permission to view scrape runs.")
     form = ScrapeForm(request.POST)
     if not form.is_valid():

@@ -9,6 +9,19 @@ from rates.runs.scraping import Scope
 from rates.runs.services import run_queue
 from rates.runs.targets import ScrapeRefused, scrape_target_clean
 
+SCRAPE_PERMISSION = "rates.view_scraperun"  # who may see runs may start them
+
+
+def may_scrape(request: HttpRequest) -> bool:
+    return request.user.has_perm(SCRAPE_PERMISSION)
+
+
+class ScrapePermission:
+    """For admins with a "scrape now" action (`permissions=["scrape"]`)."""
+
+    def has_scrape_permission(self, request: HttpRequest) -> bool:
+        return may_scrape(request)
+
 
 def queue_runs(
     model_admin: admin.ModelAdmin, request: HttpRequest, scope: Scope, targets: list[str]

@@ -84,7 +84,10 @@ def schedule_gap(task: PeriodicTask) -> timedelta | None:
         return timedelta(**{task.interval.period: task.interval.every})
     if not task.crontab_id:
         return None
-    cron = task.crontab.schedule
+    try:
+        cron = task.crontab.schedule
+    except ValueError:  # a field beat cannot parse either (e.g. hour "25" saved by the ORM)
+        return None
     if len(cron.day_of_month) < 31 or len(cron.month_of_year) < 12:
         return None
     times = sorted(

@@ -30,6 +30,7 @@ def cron(**fields) -> CrontabSchedule:
         ({"minute": "*/15", "hour": "*"}, timedelta(minutes=15)),
         ({"minute": "0", "hour": "9", "day_of_week": "1-5"}, timedelta(days=3)),  # Fri to Mon
         ({"minute": "0", "hour": "0", "day_of_month": "1"}, None),  # monthly: not regular
+        ({"minute": "0", "hour": "25"}, None),  # unparsable: no verdict rather than an error
     ],
 )
 def test_schedule_gap_of_a_crontab(db, fields, gap):

@@ -195,3 +195,43 @@ def test_currency_action_reports_an_inactive_base_and_queues_nothing(
 
     assert "Not scraped: XAU is not active: turn it on in Currencies first." in response.text
     assert not ScrapeRun.objects.exists()
+
+
+def test_staff_without_the_runs_permission_see_no_scrape_forms_or_actions(
+    client, django_user_model, sources, currencies
+):
+    staff = django_user_model.objects.create_user("helpdesk", is_staff=True)
+    staff.user_permissions.add(*_permissions("view_currency", "change_source", "view_source"))
+    client.force_login(staff)
+
+    dashboard = client.get(reverse("admin:dashboard"))
+    currencies_page = client.get(reverse("admin:rates_currency_changelist"))
+    sources_page = client.get(reverse("admin:rates_source_changelist"))
+
+    assert dashboard.status_code == 200
+    assert 'id="scrape-now"' not in dashboard.text
+    assert SCRAPE not in dashboard.text
+    assert 'value="scrape_now"' not in currencies_page.text
+    assert 'value="scrape_now"' not in sources_page.text
+    assert 'value="reset_circuit"' in sources_page.text  # the other actions stay
+
+
+def test_the_runs_permission_is_enough_to_scrape(
+    client, django_user_model, sources, currencies, broker, django_capture_on_commit_callbacks
+):
+    operator = django_user_model.objects.create_user("operator", is_staff=True)
+    operator.user_permissions.add(*_permissions("view_scraperun"))
+    client.force_login(operator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(SCRAPE, {"scope": "group", "target": "primary"})
+
+    run = ScrapeRun.objects.get()
+    assert response["Location"] == run_page(run)
+    assert client.get(response["Location"]).status_code == 200
+
+
+def _permissions(*codenames):
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(codename__in=codenames)
