@@ -86,3 +86,17 @@ def test_turn_off_takes_a_currency_out_of_the_offer(admin_client, currencies):
 
     assert "NOK" not in active_codes()
     assert Currency.objects.get(code="NOK").admin_edited is True
+
+
+def test_metal_rates_are_accepted_while_the_metal_is_inactive(currencies, sources, rate_row):
+    from rates.ingest.validation import rates_validate
+
+    rows = [
+        rate_row("USD", "XAU", "0.00037", "2026-11-19"),
+        rate_row("USD", "BTC", "1", "2026-11-19"),
+    ]
+
+    valid = rates_validate(source="fawazahmed0", rows=rows, drop_invalid=True)
+
+    assert [r.target for r in valid.rows] == ["XAU"]
+    assert [e.message for e in valid.rejected] == ["unknown currency 'BTC'"]
