@@ -23,6 +23,13 @@ PRIMARY_CODES = frozenset(
     "USD EUR JPY GBP CNY AUD CAD CHF HKD SGD SEK KRW NOK NZD INR".split()  # noqa: SIM905
 )
 
+# ISO 4217's precious metals, priced per troy ounce. CLDR lists them as no one's tender, so they
+# load inactive; an admin may turn them on (Currencies admin, "precious metals" filter).
+PRECIOUS_METALS = frozenset({"XAU", "XAG", "XPT", "XPD"})
+# ISO 4217 gives the metals no minor unit and CLDR falls back to its default of 2 digits; 0.01
+# troy ounce of gold is worth tens of dollars, so an amount of a metal keeps 6 digits.
+METAL_DIGITS = 6
+
 # Currencies used in many territories (CFA francs, East Caribbean dollar) get a globe.
 MULTI_TERRITORY_ICON = "\N{GLOBE WITH MERIDIANS}"
 # Units of account and metals (XDR, XAU…) have no territory at all.
@@ -99,6 +106,8 @@ def _info(code: str, active: bool) -> CurrencyInfo:
 
 
 def _fractions(code: str) -> tuple[int, int, int, int]:
+    if code in PRECIOUS_METALS:
+        return METAL_DIGITS, 0, METAL_DIGITS, 0
     fractions = get_global("currency_fractions")
     return fractions.get(code, fractions["DEFAULT"])
 

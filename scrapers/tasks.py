@@ -8,7 +8,7 @@ from django.core.cache import cache
 from redis.exceptions import LockError
 
 from rates.models import RunStatus
-from rates.runs.services import run_skip
+from rates.runs.services import run_abandon, run_skip
 
 from .manager import Scope, scrape
 
@@ -38,15 +38,19 @@ def scrape_source(self, source: str, trigger: str = "manual") -> dict:
 def _locked_scrape(task, scope: str, target: str, trigger: str) -> dict:
     """One run at a time per (scope, target); a failed run (nothing stored) is retried later
     with exponential backoff, a partial one is not (the next schedule fills the gaps)."""
+    task_id = task.request.id or ""
     lock = cache.lock(f"koel:scrape:{scope}:{target}", timeout=SOFT_LIMIT + 120)
     if not lock.acquire(blocking=False):
-        run = run_skip(
-            scope=scope, target=target, trigger=trigger, reason="another run holds the lock"
-        )
+        reason = "another run holds the lock"
+        run = run_skip(scope=scope, target=target, trigger=trigger, reason=reason, task_id=task_id)
         logger.info("%s %s already running; run %s skipped", scope, target, run.id)
         return {"run": run.id, "status": run.status}
     try:
-        run = scrape(scope=scope, target=target, trigger=trigger, task_id=task.request.id or "")
+        run = scrape(scope=scope, target=target, trigger=trigger, task_id=task_id)
+    except Exception as error:
+        # A run queued from the admin would otherwise wait as "queued" for ever.
+        run_abandon(task_id=task_id, error=f"{type(error).__name__}: {error}")
+        raise
     finally:
         try:
             lock.release()

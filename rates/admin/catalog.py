@@ -1,15 +1,52 @@
-"""Currencies and sources: editable; a source can be scraped now or have its circuit reset."""
+"""Currencies and sources: editable; a currency (as a base) or a source can be scraped now, a
+currency turned on or off, a source's circuit reset."""
 
 from django.contrib import admin
 from django.db import models
 
+from rates.currency_data import PRECIOUS_METALS
+from rates.ingest.loading import currencies_set_active
 from rates.models import Currency, Source
-from rates.runs.health import circuit_state, source_availability
-from rates.runs.scraping import Scope, scrape_enqueue
+from rates.reads import codes_with_rates
+from rates.runs.health import circuit_state
+from rates.runs.scraping import Scope
+
+from .scrape_actions import ScrapePermission, queue_runs
+
+
+class HasRatesFilter(admin.SimpleListFilter):
+    """Whether Koel holds any rate of the currency, as base or target (latest rates only: no
+    scan of the rate table)."""
+
+    title = "has rates"
+    parameter_name = "has_rates"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(code__in=codes_with_rates())
+        if self.value() == "no":
+            return queryset.exclude(code__in=codes_with_rates())
+        return queryset
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("metal", "Precious metals (XAU, XAG, XPT, XPD)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "metal":
+            return queryset.filter(code__in=PRECIOUS_METALS)
+        return queryset
 
 
 @admin.register(Currency)
-class CurrencyAdmin(admin.ModelAdmin):
+class CurrencyAdmin(ScrapePermission, admin.ModelAdmin):
     list_display = [
         "code",
         "icon",
@@ -21,9 +58,10 @@ class CurrencyAdmin(admin.ModelAdmin):
         "active",
         "admin_edited",
     ]
-    list_filter = ["group", "active", "admin_edited"]
+    list_filter = ["group", "active", HasRatesFilter, KindFilter, "admin_edited"]
     search_fields = ["code", "name"]
     list_editable = ["group", "active"]
+    actions = ["turn_on", "turn_off", "scrape_now"]
 
     def save_model(self, request, obj, form, change) -> None:
         # Marks the row so `bootstrap` (currencies_load) never overwrites what an admin chose.
@@ -35,9 +73,25 @@ class CurrencyAdmin(admin.ModelAdmin):
         obj.admin_edited = True  # list_editable saves go through here, not save_model's form
         return obj
 
+    @admin.action(description="Turn on: scrape and offer the selected", permissions=["change"])
+    def turn_on(self, request, queryset) -> None:
+        count = currencies_set_active(codes=queryset.values_list("code", flat=True), active=True)
+        self.message_user(request, f"{count} currency(ies) turned on.")
+
+    @admin.action(description="Turn off: stop scraping and offering", permissions=["change"])
+    def turn_off(self, request, queryset) -> None:
+        count = currencies_set_active(codes=queryset.values_list("code", flat=True), active=False)
+        self.message_user(request, f"{count} currency(ies) turned off.")
+
+    @admin.action(
+        description="Scrape now (a run with each selected as the base)", permissions=["scrape"]
+    )
+    def scrape_now(self, request, queryset):
+        return queue_runs(self, request, Scope.BASE, [c.code for c in queryset])
+
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ScrapePermission, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -86,19 +140,10 @@ class SourceAdmin(admin.ModelAdmin):
         return "—" if latency is None else f"{latency:.1f} s"
 
     @admin.action(
-        description="Scrape now (queue a run of each selected source)", permissions=["change"]
+        description="Scrape now (queue a run of each selected source)", permissions=["scrape"]
     )
-    def scrape_now(self, request, queryset) -> None:
-        for source in queryset:
-            availability = source_availability(source)
-            if not availability.usable:
-                reason = availability.reason
-                self.message_user(
-                    request, f"Source {source.code}: not scraped ({reason}).", "warning"
-                )
-                continue
-            scrape_enqueue(scope=Scope.SOURCE, target=source.code, trigger="admin")
-            self.message_user(request, f"Source {source.code}: scrape queued; see Scrape runs.")
+    def scrape_now(self, request, queryset):
+        return queue_runs(self, request, Scope.SOURCE, [s.code for s in queryset])
 
     @admin.action(description="Reset the circuit breaker", permissions=["change"])
     def reset_circuit(self, request, queryset) -> None:

@@ -4,13 +4,18 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from rates.ingest.acceptance import quarantine_approve, quarantine_reject
-from rates.models import QuarantinedRate, QuarantineStatus, ScrapeRun
+from rates.models import QuarantinedRate, QuarantineStatus, RunStatus, ScrapeRun
 
 from .readonly import ReadOnlyAdmin
+
+REFRESH_SECONDS = 3  # how often the page of a live run looks again
 
 
 @admin.register(ScrapeRun)
 class ScrapeRunAdmin(ReadOnlyAdmin):
+    # While a run is queued or running its page follows it (static/rates/admin/run_progress.js
+    # polls /api/v1/runs/<id>/; without JavaScript the page reloads itself).
+    change_form_template = "admin/rates/scraperun/change_form.html"
     list_display = [
         "id",
         "scope",
@@ -49,7 +54,12 @@ class ScrapeRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="duration")
     def duration_display(self, obj: ScrapeRun) -> str:
-        return "running" if obj.duration is None else f"{obj.duration:.1f} s"
+        return obj.status if obj.duration is None else f"{obj.duration:.1f} s"
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        live = obj is not None and obj.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        context.update(run=obj, live=live, refresh_seconds=REFRESH_SECONDS)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.display(description="attempts")
     def attempts_table(self, obj: ScrapeRun) -> str:

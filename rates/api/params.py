@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from rates.runs.targets import ScrapeRefused, scrape_target_clean
 from rates.types import Interval
 
 CODE = re.compile(r"^[A-Z]{3}$")
@@ -195,6 +196,15 @@ class HistoryParams(StrictParams):
 class RunParams(serializers.Serializer):
     scope = serializers.ChoiceField(["group", "base", "source"])
     target = serializers.CharField(max_length=32, help_text="primary|secondary, a code, a source.")
+
+    def validate(self, attrs: dict) -> dict:
+        # A scrape that would scrape nothing (unknown or inactive base, disabled source) is
+        # refused here with the reason, rather than queued to fail.
+        try:
+            attrs["target"] = scrape_target_clean(scope=attrs["scope"], target=attrs["target"])
+        except ScrapeRefused as refusal:
+            raise serializers.ValidationError({"target": [str(refusal)]}) from refusal
+        return attrs
 
 
 def parse(params_class: type[serializers.Serializer], query) -> dict:

@@ -241,7 +241,8 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class QueuedRunOut(serializers.Serializer):
+    run = serializers.IntegerField(help_text="The run's id: follow it at /api/v1/runs/{run}/.")
     task_id = serializers.CharField()
     scope = serializers.CharField()
     target = serializers.CharField()
-    status = serializers.CharField(help_text="`queued`: the run appears under /runs/ once started.")
+    status = serializers.CharField(help_text="`queued` until a worker starts the run.")

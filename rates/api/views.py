@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from rates.http.caching import Answer, cached_answer
 from rates.models import Currency, ScrapeRun, Source
 from rates.reads import check_amount, currency_coverage, currency_digits, pivots
-from rates.runs.scraping import scrape_enqueue
+from rates.runs.services import run_queue
 
 from . import answers, examples
 from .examples import BAD_REQUEST, NOT_FOUND, THROTTLED
@@ -276,6 +276,12 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         params = RunParams(data=request.data)
         params.is_valid(raise_exception=True)
         scope, target = params.validated_data["scope"], params.validated_data["target"]
-        task = scrape_enqueue(scope=scope, target=target, trigger="api")
-        body = {"task_id": task.id, "scope": scope, "target": target, "status": "queued"}
+        run = run_queue(scope=scope, target=target, trigger="api")
+        body = {
+            "run": run.id,
+            "task_id": run.task_id,
+            "scope": scope,
+            "target": target,
+            "status": run.status,
+        }
         return Response(body, status=status.HTTP_202_ACCEPTED)

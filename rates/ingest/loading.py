@@ -4,6 +4,7 @@ Both are idempotent and leave what an admin changed alone.
 """
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -77,3 +78,16 @@ def sources_load(*, path: Path = SOURCES_FILE) -> LoadResult:
     return LoadResult(
         created=len(missing), updated=len(changed), kept=len(entries) - len(missing) - len(changed)
     )
+
+
+@transaction.atomic
+def currencies_set_active(*, codes: Iterable[str], active: bool) -> int:
+    """Turn currencies on (scraped, offered everywhere) or off; returns how many changed.
+
+    Marked as edited by an admin, so loading CLDR data on the next start keeps the choice (it
+    would turn a precious metal, which CLDR lists as no one's tender, off again)."""
+    changed = Currency.objects.filter(code__in=list(codes)).exclude(active=active)
+    count = changed.update(active=active, admin_edited=True)
+    if count:
+        bump_catalog_on_commit()  # update() sends no post_save: the catalog is bumped here
+    return count

@@ -8,6 +8,7 @@ from .catalog import Currency, Source
 
 
 class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued (waiting for a worker)"
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     PARTIAL = "partial", "Partial (some bases or targets missing)"
@@ -19,7 +20,9 @@ class ScrapeRun(models.Model):
     """One scrape of a group, a base or a source, with its live progress.
 
     The manager updates the row as it goes (bases done, rates stored, each source attempt), so
-    the admin and the API show a run in flight, not only its result.
+    the admin and the API show a run in flight, not only its result. A run started from the
+    admin exists before its task does (queued, under the task id it is sent with), so the admin
+    can be shown its page at once; the task adopts that row when it starts.
     """
 
     scope = models.CharField(max_length=16, help_text="group, base or source")

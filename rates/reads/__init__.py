@@ -21,7 +21,7 @@ an answer, never looked up: a cached answer serves every amount.
 
 Modules: catalog (currencies, sources), observations (the loading queries), resolution (direct,
 inverse, cross), blending, latest, instant, lookup (rate_for, rates_for_base), history,
-conversion, coverage.
+conversion, coverage, freshness (the admin dashboard's counts).
 """
 
 from rates.reads.catalog import (
@@ -42,7 +42,8 @@ from rates.reads.conversion import (
     convert,
     round_amount,
 )
-from rates.reads.coverage import currency_coverage
+from rates.reads.coverage import codes_with_rates, currency_coverage
+from rates.reads.freshness import DayCount, GroupNewest, group_newest, rates_per_day
 from rates.reads.history import MAX_SPAN, history
 from rates.reads.lookup import rate_for, rates_for_base
 from rates.reads.observations import latest_observations, newest_observation
@@ -52,16 +53,20 @@ from rates.types import RateAnswer, SourceQuote
 __all__ = [
     "MAX_AMOUNT_DIGITS",
     "MAX_SPAN",
+    "DayCount",
+    "GroupNewest",
     "RateAnswer",
     "SourceQuote",
     "active_codes",
     "apply_rate",
     "check_amount",
+    "codes_with_rates",
     "convert",
     "currency_coverage",
     "currency_digits",
     "currency_list",
     "currency_names",
+    "group_newest",
     "history",
     "invert",
     "known_codes",
@@ -70,6 +75,7 @@ __all__ = [
     "pivots",
     "rate_for",
     "rates_for_base",
+    "rates_per_day",
     "require_aware",
     "require_known",
     "resolve",

@@ -44,3 +44,19 @@ def _first_day(code: str) -> date | None:
             if first is not None:
                 return first.date()
     return None
+
+
+# Every code that is a base or a target of some source's latest rates. `json` rather than
+# `jsonb`: the keys are all that is needed, and json's parse skips building the binary form.
+_CODES_WITH_RATES_SQL = """
+SELECT base_id FROM rates_latestrates
+UNION
+SELECT json_object_keys(quotes::json) FROM rates_latestrates
+"""
+
+
+def codes_with_rates() -> set[str]:
+    """The currencies Koel holds any rate of, as base or target (the admin's "has data")."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CODES_WITH_RATES_SQL)
+        return {code for (code,) in cursor.fetchall()}

@@ -1,6 +1,8 @@
 """Periodic tasks in django-celery-beat, created on set-up and editable in the admin."""
 
+import itertools
 import json
+from datetime import timedelta
 
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
@@ -53,3 +55,49 @@ def schedules_load() -> int:
         )
         created += was_created
     return created
+
+
+WEEK_MINUTES = 7 * 24 * 60
+
+
+def group_schedules() -> dict[str, list[PeriodicTask]]:
+    """{group: the periodic tasks that scrape it}, enabled or not, by name."""
+    found: dict[str, list[PeriodicTask]] = {}
+    tasks = PeriodicTask.objects.filter(task=TASKS[Scope.GROUP]).select_related(
+        "crontab", "interval"
+    )
+    for task in tasks.order_by("name"):
+        try:
+            args = json.loads(task.args or "[]")
+        except ValueError:
+            continue  # an admin's malformed arguments: beat cannot run it either
+        if isinstance(args, list) and args and isinstance(args[0], str):
+            found.setdefault(args[0], []).append(task)
+    return found
+
+
+def schedule_gap(task: PeriodicTask) -> timedelta | None:
+    """The longest time between two runs of `task`: how old its rates may grow while it runs
+    on time. None when that is not regular (days of the month or months restricted, a solar
+    or one-off schedule) or when it never runs."""
+    if task.interval_id:
+        return timedelta(**{task.interval.period: task.interval.every})
+    if not task.crontab_id:
+        return None
+    try:
+        cron = task.crontab.schedule
+    except ValueError:  # a field beat cannot parse either (e.g. hour "25" saved by the ORM)
+        return None
+    if len(cron.day_of_month) < 31 or len(cron.month_of_year) < 12:
+        return None
+    times = sorted(
+        day * 1440 + hour * 60 + minute
+        for day in cron.day_of_week
+        for hour in cron.hour
+        for minute in cron.minute
+    )
+    if not times:
+        return None
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    gaps.append(times[0] + WEEK_MINUTES - times[-1])  # from the week's last run to the next
+    return timedelta(minutes=max(gaps))

@@ -21,6 +21,9 @@ class Scope(enum.StrEnum):
 TASKS = {scope: f"scrapers.tasks.scrape_{scope}" for scope in Scope}
 
 
-def scrape_enqueue(*, scope: Scope | str, target: str, trigger: str) -> AsyncResult:
-    """Queue a scrape of `target` (a group, a base or a source code, per `scope`)."""
-    return current_app.send_task(TASKS[Scope(scope)], args=[target, trigger])
+def scrape_enqueue(
+    *, scope: Scope | str, target: str, trigger: str, task_id: str | None = None
+) -> AsyncResult:
+    """Queue a scrape of `target` (a group, a base or a source code, per `scope`); `task_id`
+    names the task (a queued ScrapeRun waits under it, rates.runs.services.run_queue)."""
+    return current_app.send_task(TASKS[Scope(scope)], args=[target, trigger], task_id=task_id)

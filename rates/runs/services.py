@@ -2,24 +2,64 @@
 scrapers/ writes through these)."""
 
 import logging
+import uuid
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from rates.models import RunStatus, ScrapeRun
+from rates.runs.scraping import scrape_enqueue
 
 logger = logging.getLogger("koel.runs")
 
 
+def run_queue(*, scope: str, target: str, trigger: str) -> ScrapeRun:
+    """Record a run as queued and send its task once the row is committed (so the worker finds
+    it): the caller can show the run at once; the task adopts the row (run_start, run_skip)."""
+    run = ScrapeRun.objects.create(
+        scope=scope, target=target, trigger=trigger, status=RunStatus.QUEUED, task_id=_task_id()
+    )
+    transaction.on_commit(
+        lambda: scrape_enqueue(scope=scope, target=target, trigger=trigger, task_id=run.task_id)
+    )
+    logger.info(
+        "scrape run %s queued: %s %s",
+        run.id,
+        scope,
+        target,
+        extra={"run": run.id, "scope": scope, "target": target, "trigger": trigger},
+    )
+    return run
+
+
+def _task_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _adopt(task_id: str, **values) -> ScrapeRun | None:
+    """The queued run waiting under `task_id`, updated with `values`; None when there is none
+    (beat and the API queue tasks with no row; a retried task's row is no longer queued)."""
+    if not task_id:
+        return None
+    queued = ScrapeRun.objects.filter(task_id=task_id, status=RunStatus.QUEUED)
+    if not queued.update(**values):
+        return None
+    return ScrapeRun.objects.filter(task_id=task_id).order_by("-id").first()
+
+
 def run_start(*, scope: str, target: str, trigger: str, bases_total: int, task_id: str = ""):
-    """Open a run. Callers hold the scope's lock, so a run of the same scope still marked
-    running was interrupted (a worker killed mid-scrape): it is closed as failed first."""
+    """Open a run (or start the queued one of this task). Callers hold the scope's lock, so a
+    run of the same scope still marked running was interrupted (a worker killed mid-scrape): it
+    is closed as failed first."""
     ScrapeRun.objects.filter(scope=scope, target=target, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED,
         finished_at=timezone.now(),
         errors=["interrupted: the process running it stopped before it finished"],
     )
-    run = ScrapeRun.objects.create(
+    run = _adopt(
+        task_id, status=RunStatus.RUNNING, started_at=timezone.now(), bases_total=bases_total
+    ) or ScrapeRun.objects.create(
         scope=scope, target=target, trigger=trigger, bases_total=bases_total, task_id=task_id
     )
     logger.info(
@@ -33,17 +73,20 @@ def run_start(*, scope: str, target: str, trigger: str, bases_total: int, task_i
     return run
 
 
-def run_skip(*, scope: str, target: str, trigger: str, reason: str) -> ScrapeRun:
+def run_skip(*, scope: str, target: str, trigger: str, reason: str, task_id: str = "") -> ScrapeRun:
     """A run that did not happen (another one of the same scope holds the lock)."""
     now = timezone.now()
-    return ScrapeRun.objects.create(
-        scope=scope,
-        target=target,
-        trigger=trigger,
-        status=RunStatus.SKIPPED,
-        finished_at=now,
-        errors=[reason],
+    ended = {"status": RunStatus.SKIPPED, "finished_at": now, "errors": [reason]}
+    return _adopt(task_id, **ended) or ScrapeRun.objects.create(
+        scope=scope, target=target, trigger=trigger, task_id=task_id, **ended
     )
+
+
+def run_abandon(*, task_id: str, error: str) -> bool:
+    """Close the queued run of a task that failed before it could start one (e.g. nothing left
+    to scrape); False when no run was waiting under `task_id`."""
+    ended = {"status": RunStatus.FAILED, "finished_at": timezone.now(), "errors": [error]}
+    return _adopt(task_id, **ended) is not None
 
 
 def run_attempt(run: ScrapeRun, attempt: dict, *, stored: int, quarantined: int) -> None:

@@ -5,7 +5,9 @@ URL:    {base_url}/v1/currencies/{base}.json   (base lower-case, "usd"; base_url
 Rates:  {"date": "YYYY-MM-DD", "<base>": {"<code>": rate, …}}; every code is lower-case and about
         a tenth are crypto coins or tokens ("1inch", "btc", "usdt"), metals ("xau") included.
 Units:  1 BASE = rate CODE. Only 3-letter alphabetic codes are kept (upper-cased); the
-        validation rejects the ones Koel does not know (btc, xau…). The base's own 1 is skipped.
+        validation rejects the ones Koel does not know (btc…). Metals (xau, xag, xpt, xpd) are
+        known currencies, inactive until an admin turns them on, so their rates are stored.
+        The base's own 1 is skipped.
 
 A garbled or drifted body (not JSON, no `date`, no object under the requested base, as with the
 single-pair endpoint's {"date": …, "gel": 3.03}; a non-numeric rate) raises ValueError.

@@ -85,6 +85,34 @@ def test_only_staff_may_start_a_run(client, admin_client, sources, settings):
     assert bad.json()["error"]["field"] == "scope"
 
 
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
+def test_a_run_started_by_the_api_is_queued_at_once(admin_client, sources, currencies):
+    response = admin_client.post("/api/v1/runs/", {"scope": "base", "target": "jpy"})
+
+    assert response.status_code == 202
+    body = response.json()
+    run = ScrapeRun.objects.get()
+    assert body == {
+        "run": run.id,
+        "task_id": run.task_id,
+        "scope": "base",
+        "target": "JPY",
+        "status": "queued",
+    }
+    assert (run.trigger, run.status) == ("api", "queued")
+    assert admin_client.get(f"/api/v1/runs/{run.id}/").json()["status"] == "queued"
+
+
+def test_the_api_refuses_a_run_that_would_scrape_nothing(admin_client, sources, currencies):
+    response = admin_client.post("/api/v1/runs/", {"scope": "base", "target": "XAU"})
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["field"] == "target"
+    assert "XAU is not active" in error["message"]
+    assert not ScrapeRun.objects.exists()
+
+
 def test_anonymous_clients_are_throttled_with_retry_after(client, store, settings):
     store("ecb", ("EUR", "USD", "1.0956", "2024-01-02T15:00"))
     settings.KOEL_ANON_RATE = "2/day"  # a day-long window: the test cannot straddle two

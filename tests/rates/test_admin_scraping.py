@@ -41,7 +41,7 @@ def test_scrape_now_refuses_a_disabled_source_with_the_reason(admin_client, sour
         follow=True,
     )
 
-    assert "Source alpha: not scraped (disabled)." in response.text
+    assert "Not scraped: Source alpha cannot be scraped now: disabled." in response.text
     assert not ScrapeRun.objects.exists()
 
 

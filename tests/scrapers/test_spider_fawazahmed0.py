@@ -19,8 +19,8 @@ REAL = (
 def test_parse_fawazahmed0_upper_cases_three_letter_codes_at_midnight_utc():
     items = parse_fawazahmed0((FIXTURES / "currencies_usd.json").read_bytes(), "USD")
 
-    # 1inch and usdt are not 3-letter codes; usd is the base; btc and xau pass here and are
-    # dropped by the pipeline as currencies Koel does not know.
+    # 1inch and usdt are not 3-letter codes; usd is the base; btc and xau pass here: the
+    # validation drops btc (unknown to Koel) and keeps xau (a known, if inactive, currency).
     assert [(i.base, i.target, i.rate) for i in items] == [
         ("USD", "AED", Decimal("3.6725")),
         ("USD", "BTC", Decimal("0.000011")),

@@ -1,0 +1,33 @@
+"""Fixtures of the admin's tests: the broker the "scrape now" tasks are sent to."""
+
+import base64
+import json
+
+import pytest
+import redis
+from django.conf import settings
+
+
+@pytest.fixture
+def broker():
+    """The Celery broker's default queue (Redis), emptied of what the test sent: `sent()` is
+    the tasks sent so far as (task name, task id, args)."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = client.llen("celery")
+
+    class Broker:
+        @staticmethod
+        def sent() -> list[tuple[str, str, list]]:
+            messages = [json.loads(raw) for raw in client.lrange("celery", 0, -1)]
+            return [(m["headers"]["task"], m["headers"]["id"], _args(m["body"])) for m in messages]
+
+    yield Broker()
+    # LPUSH puts new messages at the head: whatever the test sent is the first len - before.
+    sent = client.llen("celery") - before
+    if sent > 0:
+        client.ltrim("celery", sent, -1)
+
+
+def _args(body: str) -> list:
+    # Celery's message protocol 2: the body is [args, kwargs, embed], JSON, base64-encoded.
+    return json.loads(base64.b64decode(body))[0]
