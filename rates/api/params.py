@@ -56,7 +56,7 @@ class MomentField(serializers.CharField):
         try:
             if len(text) == 10:
                 day = date.fromisoformat(text)
-                return Moment(datetime.combine(day, END_OF_DAY, tzinfo=UTC), day)
+                return Moment(_served(datetime.combine(day, END_OF_DAY, tzinfo=UTC)), day)
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise serializers.ValidationError(
@@ -64,7 +64,20 @@ class MomentField(serializers.CharField):
             ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return Moment(moment, None)
+        return Moment(_served(moment), None)
+
+
+# The earliest year asked about: Koel holds no rates that old, and instants near year 1 cannot be
+# moved back by a look-back window (datetime's range ends there).
+EARLIEST_YEAR = 1900
+
+
+def _served(moment: datetime) -> datetime:
+    if moment.year < EARLIEST_YEAR:
+        raise serializers.ValidationError(
+            f"Must be in {EARLIEST_YEAR} or later: Koel holds no rates before that."
+        )
+    return moment
 
 
 class Moment:

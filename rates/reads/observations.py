@@ -11,7 +11,7 @@ query plans over and locks all ~340 monthly partitions).
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -133,11 +133,19 @@ def observations_at(
     require_aware(at, "at")
     lookback = timedelta(days=settings.KOEL_RATE_LOOKBACK_DAYS)
     params = {"bases": sorted(set(bases)), "targets": sorted(set(targets))}
-    params.update(since=at - lookback, at=at, source=source)
+    params.update(since=_before(at, lookback), at=at, source=source)
     source_filter = "" if source is None else "AND r.source_id = %(source)s"
     with fast_cursor() as cursor:
         cursor.execute(_AT_SQL.format(source_filter=source_filter), params)
         return {(row[0], row[1]): Observation(*row) for row in cursor.fetchall()}
+
+
+def _before(at: datetime, span: timedelta) -> datetime:
+    """`at - span`, or the earliest instant there is when that is before year 1."""
+    try:
+        return at - span
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def newest_observation(*, bases: Iterable[str] | None = None) -> datetime | None:

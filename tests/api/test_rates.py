@@ -241,3 +241,42 @@ def test_answers_say_when_their_newest_rate_was_observed(client, market):
 
     assert rates["Last-Modified"] == "Fri, 05 Jan 2024 15:00:00 GMT"
     assert history["Last-Modified"] == "Fri, 05 Jan 2024 15:00:00 GMT"
+
+
+EUR_USD, EUR_USD_1 = {"base": "EUR", "target": "USD"}, {"from": "EUR", "to": "USD", "amount": "1"}
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "field"),
+    [
+        (CONVERT, {"from": "EUR", "to": "USD", "amount": "1", "date": "0001-01-05"}, "date"),
+        (
+            CONVERT,
+            {"from": "EUR", "to": "USD", "amount": "1", "date": "0001-01-01T00:00+01:00"},
+            "date",
+        ),
+        (RATES, {"base": "EUR", "at": "1899-12-31"}, "at"),
+        (HISTORY, {"base": "EUR", "target": "USD", "end": "0001-01-05"}, "end"),
+        (
+            HISTORY,
+            {"base": "EUR", "target": "USD", "start": "0001-01-01", "end": "0001-01-05"},
+            "start",
+        ),
+    ],
+)
+def test_instants_before_1900_are_a_400_naming_the_field(client, market, url, params, field):
+    response = get(client, url, **params)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == field
+    assert "1900" in response.json()["error"]["message"]
+
+
+def test_a_read_at_the_dawn_of_time_finds_nothing_rather_than_overflowing(market):
+    from datetime import UTC, datetime
+
+    from rates.exceptions import RateNotFound
+    from rates.reads import rate_for
+
+    with pytest.raises(RateNotFound):
+        rate_for("EUR", "USD", at=datetime(1, 1, 5, tzinfo=UTC))
