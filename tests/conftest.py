@@ -13,6 +13,19 @@ from rates.ingest.services import rates_upsert
 from rates.models import Source
 from rates.types import RateRow
 
+BROWSER_FIXTURES = {"page", "page_without_js", "browser", "context"}
+
+
+def pytest_collection_modifyitems(config, items):
+    # Playwright's sync API keeps its event loop running in the main thread from the first
+    # browser test to the end of the session (pytest-playwright's browser is session-scoped):
+    # a later test that runs an event loop of its own (asyncio.run) would fail. Browser tests
+    # therefore run last, in their own order.
+    browser = [item for item in items if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if browser:
+        chosen = set(map(id, browser))
+        items[:] = [item for item in items if id(item) not in chosen] + browser
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
