@@ -21,7 +21,7 @@ an answer, never looked up: a cached answer serves every amount.
 
 Modules: catalog (currencies, sources), observations (the loading queries), resolution (direct,
 inverse, cross), blending, latest, instant, lookup (rate_for, rates_for_base), history,
-conversion, coverage.
+conversion, coverage, provenance (the sources behind a history).
 """
 
 from rates.reads.catalog import (
@@ -42,10 +42,11 @@ from rates.reads.conversion import (
     convert,
     round_amount,
 )
-from rates.reads.coverage import currency_coverage
+from rates.reads.coverage import coverage_by_currency, currency_coverage
 from rates.reads.history import MAX_SPAN, history
 from rates.reads.lookup import rate_for, rates_for_base
 from rates.reads.observations import latest_observations, newest_observation
+from rates.reads.provenance import history_sources
 from rates.reads.resolution import invert, resolve
 from rates.types import RateAnswer, SourceQuote
 
@@ -58,11 +59,13 @@ __all__ = [
     "apply_rate",
     "check_amount",
     "convert",
+    "coverage_by_currency",
     "currency_coverage",
     "currency_digits",
     "currency_list",
     "currency_names",
     "history",
+    "history_sources",
     "invert",
     "known_codes",
     "latest_observations",
