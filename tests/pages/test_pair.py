@@ -217,3 +217,17 @@ def test_sources_endpoint_answers_for_a_range(client, eur_usd):
     assert client.get(url, {"range": "1W"}).json() == {"sources": {"ecb": 6}}
     assert client.get(url, {"range": "2W"}).status_code == 400
     assert client.get(reverse("pair-sources", args=["EUR", "EUR"])).status_code == 404
+
+
+def test_cross_pair_counts_both_legs_sources(client, eur_usd, store):
+    store(
+        "alpha",
+        ("EUR", "GBP", "0.86", "2024-12-30T16:00"),
+        ("EUR", "GBP", "0.87", "2024-12-31T16:00"),
+    )
+    response = pair_page(client, "USD", "GBP", range="1W")
+
+    found = response.context["found"]
+    assert (found.path, found.via, len(found.buckets)) == ("cross", "EUR", 2)
+    assert found.sources == {"ecb": 6, "alpha": 2}
+    assert "A cross rate via EUR." in response.text
