@@ -5,7 +5,6 @@ primary, secondary, and other (inactive: history kept, no longer scraped)."""
 from dataclasses import dataclass
 from datetime import date
 
-from rates.models import Currency
 from rates.reads import coverage_by_currency, currency_list
 
 GROUPS = (("primary", "Primary"), ("secondary", "Secondary"), ("other", "Other (inactive)"))
@@ -13,7 +12,7 @@ GROUPS = (("primary", "Primary"), ("secondary", "Secondary"), ("other", "Other (
 
 @dataclass(frozen=True, slots=True)
 class Covered:
-    currency: Currency
+    currency: object  # a rates.models.Currency, read through rates.reads.currency_list
     first: date | None
     last: date | None
     sources: list[str]
