@@ -1,7 +1,7 @@
 """The pair page /pair/EUR/USD/, rendered by the server: ranges, buckets, summary, sources,
 the CSV link, and a clear 404 or message for everything wrong."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -231,3 +231,32 @@ def test_cross_pair_counts_both_legs_sources(client, eur_usd, store):
     assert (found.path, found.via, len(found.buckets)) == ("cross", "EUR", 2)
     assert found.sources == {"ecb": 6, "alpha": 2}
     assert "A cross rate via EUR." in response.text
+
+
+def test_pair_page_is_served_from_the_cache(client, eur_usd, django_assert_max_num_queries):
+    pair_page(client, range="5Y")
+    with django_assert_max_num_queries(0):
+        assert pair_page(client, range="5Y").status_code == 200
+
+
+def test_max_over_25_years_is_month_buckets_in_under_100_kb(client, store):
+    weeks = [date(2000, 1, 3) + timedelta(weeks=n) for n in range(25 * 52)]
+    store("ecb", *[("EUR", "USD", str(rate_on(d)), f"{d}T16:00") for d in weeks])
+    response = pair_page(client, range="Max")
+    found = response.context["found"]
+
+    months = len({(d.year, d.month) for d in weeks})
+    assert (found.interval, len(found.buckets), months) == (Interval.MONTH, months, 299)
+    assert len(response.content) < 100_000
+    api = client.get(
+        reverse("api:history"),
+        {
+            "base": "EUR",
+            "target": "USD",
+            "start": found.start,
+            "end": found.end,
+            "interval": "month",
+        },
+    )
+    assert len(api.json()["points"]) == months
+    assert len(api.content) < 100_000

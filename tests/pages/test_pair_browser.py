@@ -129,3 +129,30 @@ def test_no_console_errors(page, live_server):
     expect(page.locator("#pair-chart")).to_have_attribute("data-drawn", "24")
 
     assert errors == []
+
+
+def test_shift_drag_pans_and_double_click_resets(page, live_server):
+    open_pair(page, live_server, "?range=1M")
+    over = page.locator("#pair-chart .u-over").bounding_box()
+    y = over["y"] + over["height"] / 2
+    left, right = over["x"] + 1, over["x"] + over["width"] - 1
+    page.mouse.move(over["x"] + over["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(right, y, steps=5)  # zoom to the second half of December
+    page.mouse.up()
+    page.mouse.move(left, y)
+    zoomed = page.locator("#pair-hover").text_content()
+
+    page.keyboard.down("Shift")
+    page.mouse.move(over["x"] + over["width"] * 0.2, y)
+    page.mouse.down()
+    page.mouse.move(over["x"] + over["width"] * 0.8, y, steps=5)  # drag right: earlier days
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    page.mouse.move(left, y)
+    panned = page.locator("#pair-hover").text_content()
+    assert panned[:10] < zoomed[:10]
+
+    page.mouse.dblclick(over["x"] + over["width"] / 2, y)
+    page.mouse.move(left, y)
+    expect(page.locator("#pair-hover")).to_have_text(re.compile(r"^2024-12-02: "))
