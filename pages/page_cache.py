@@ -1,6 +1,7 @@
 """Pages rendered once per write: the HTML of a rates page is cached like an API answer
 (rates.http.caching: keyed on the path, the query and the versions of the bases it read, so a
-write of new rates is never hidden), for a minute at most since it says how old rates are."""
+write of new rates is never hidden), for a minute at most since it says how old rates are, and
+replayed in front of Django (rates.http.replay) until then."""
 
 from collections.abc import Callable, Iterable
 
@@ -27,9 +28,9 @@ def cached_page(
     def build() -> Answer:
         return Answer(200, render(), content_type=HTML, max_seconds=PAGE_MAX_AGE)
 
-    # No replay: the replay layer serves JSON answers before Django, and a page's Vary
-    # (Accept-Language) is folded into the key here instead.
-    response = cached_answer(request, build, depends_on=depends_on, vary=(locale,), replay=False)
+    # Replayed before Django like the API's answers (rates.http.replay keys its entries on
+    # Accept-Language too, which the page's Vary names; a session cookie is never replayed).
+    response = cached_answer(request, build, depends_on=depends_on, vary=(locale,))
     patch_cache_control(response, public=True, max_age=PAGE_MAX_AGE)
     patch_vary_headers(response, ["Accept-Language"])
     return response
