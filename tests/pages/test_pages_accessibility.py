@@ -31,3 +31,17 @@ def test_page_has_no_serious_accessibility_violation(page, live_server, name, sc
     page.wait_for_load_state("networkidle")
 
     assert serious_violations(page, live_server) == []
+
+
+@pytest.mark.usefixtures("some_history")
+@pytest.mark.parametrize("name", ["pair", "rates table", "currencies"])
+def test_page_on_a_phone_fits_and_has_no_serious_violation(browser, live_server, name):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.goto(live_server.url + PAGES[name])
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+
+    assert width <= 375  # wide tables scroll inside their box, the chart fits the screen
+    assert serious_violations(page, live_server) == []
+    context.close()

@@ -156,3 +156,15 @@ def test_shift_drag_pans_and_double_click_resets(page, live_server):
     page.mouse.dblclick(over["x"] + over["width"] / 2, y)
     page.mouse.move(left, y)
     expect(page.locator("#pair-hover")).to_have_text(re.compile(r"^2024-12-02: "))
+
+
+def test_wheel_zooms_around_the_pointer(page, live_server):
+    open_pair(page, live_server, "?range=1M")
+    over = page.locator("#pair-chart .u-over").bounding_box()
+    y = over["y"] + over["height"] / 2
+    page.mouse.move(over["x"] + over["width"] - 2, y)
+    for _ in range(4):
+        page.mouse.wheel(0, -100)  # in, around the last days
+    page.mouse.move(over["x"] + 1, y)
+
+    expect(page.locator("#pair-hover")).to_have_text(re.compile(r"^2024-12-(1\d|2\d|3\d)"))
