@@ -7,9 +7,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from pages import formatting
-from pages.page_cache import cached_page
+from pages.page_cache import PAGE_MAX_AGE, cached_page
 from pages.pair import RANGES, chart_series, newest_day, pair_history
 from pages.pair_form import PairRangeForm
+from rates.http.caching import Answer, cached_answer
 from rates.reads import currency_names, known_codes, pivots
 
 
@@ -37,8 +38,12 @@ def pair_sources(request: HttpRequest, base: str, target: str) -> HttpResponse:
     if not form.is_valid() or newest is None:
         return JsonResponse({"errors": form.errors, "sources": {}}, status=400)
     _name, start, end = form.days(newest)
-    found = pair_history(base, target, start, end)
-    return JsonResponse({"sources": found.sources if found else {}})
+
+    def build() -> Answer:
+        found = pair_history(base, target, start, end)
+        return Answer(200, {"sources": found.sources if found else {}}, max_seconds=PAGE_MAX_AGE)
+
+    return cached_answer(request, build, depends_on={base, target, *pivots()})
 
 
 def pair_redirect(request: HttpRequest) -> HttpResponse:

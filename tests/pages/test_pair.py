@@ -214,7 +214,10 @@ def test_bad_ranges_get_a_message_next_to_the_field(client, eur_usd, params, fie
 def test_sources_endpoint_answers_for_a_range(client, eur_usd):
     url = reverse("pair-sources", args=["EUR", "USD"])
 
-    assert client.get(url, {"range": "1W"}).json() == {"sources": {"ecb": 6}}
+    answer = client.get(url, {"range": "1W"})
+    assert answer.json() == {"sources": {"ecb": 6}}
+    assert answer["Cache-Control"] == "public, max-age=60"
+    assert client.get(url, {"start": "2010-01-01", "end": "2010-02-01"}).json() == {"sources": {}}
     assert client.get(url, {"range": "2W"}).status_code == 400
     assert client.get(reverse("pair-sources", args=["EUR", "EUR"])).status_code == 404
 
