@@ -21,7 +21,8 @@ an answer, never looked up: a cached answer serves every amount.
 
 Modules: catalog (currencies, sources), observations (the loading queries), resolution (direct,
 inverse, cross), blending, latest, instant, lookup (rate_for, rates_for_base), history,
-conversion, coverage, freshness (the admin dashboard's counts).
+conversion, coverage, freshness (the admin dashboard's counts), provenance (the sources behind
+a history).
 """
 
 from rates.reads.catalog import (
@@ -42,11 +43,12 @@ from rates.reads.conversion import (
     convert,
     round_amount,
 )
-from rates.reads.coverage import codes_with_rates, currency_coverage
+from rates.reads.coverage import codes_with_rates, coverage_by_currency, currency_coverage
 from rates.reads.freshness import DayCount, GroupNewest, group_newest, rates_per_day
 from rates.reads.history import MAX_SPAN, history
 from rates.reads.lookup import rate_for, rates_for_base
 from rates.reads.observations import latest_observations, newest_observation
+from rates.reads.provenance import history_sources
 from rates.reads.resolution import invert, resolve
 from rates.types import RateAnswer, SourceQuote
 
@@ -62,12 +64,14 @@ __all__ = [
     "check_amount",
     "codes_with_rates",
     "convert",
+    "coverage_by_currency",
     "currency_coverage",
     "currency_digits",
     "currency_list",
     "currency_names",
     "group_newest",
     "history",
+    "history_sources",
     "invert",
     "known_codes",
     "latest_observations",

@@ -2,8 +2,10 @@
 
 from datetime import date
 
+from django.core.cache import cache
 from django.db import connection
 
+from rates.reads import rows
 from rates.table import MONTH, existing_partitions, month_of, month_start
 
 
@@ -60,3 +62,27 @@ def codes_with_rates() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(_CODES_WITH_RATES_SQL)
         return {code for (code,) in cursor.fetchall()}
+
+
+# First days move only when older history is imported: held in the cache, recomputed when a
+# source quotes a currency the held answer does not know.
+_FIRST_DAYS_KEY = "reads:coverage:first-days"
+_FIRST_DAYS_SECONDS = 3600
+
+
+def coverage_by_currency() -> dict[str, tuple[date, date, list[str]]]:
+    """{code: (first day, last day, sources)} of every currency some source publishes rates of:
+    two reads (the latest rows, and one cached aggregate of first days), whatever the number of
+    currencies — where currency_coverage probes one currency's partitions."""
+    last = rows.last_days()
+    first = cache.get(_FIRST_DAYS_KEY)
+    if first is None or not set(last) <= set(first):
+        first = rows.first_days()
+        cache.set(_FIRST_DAYS_KEY, first, timeout=_FIRST_DAYS_SECONDS)
+    merged: dict[str, tuple[date, date, list[str]]] = {}
+    for (source, code), day in sorted(last.items()):
+        if (source, code) not in first:
+            continue
+        low, high, sources = merged.get(code, (first[source, code], day, []))
+        merged[code] = (min(low, first[source, code]), max(high, day), [*sources, source])
+    return merged
