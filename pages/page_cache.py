@@ -10,7 +10,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from rates.http.caching import Answer, cached_answer
 
-# As the converter: latest rates change a few times a day; a minute costs a reader nothing.
+# Latest rates change a few times a day; a minute of caching costs a reader nothing.
 PAGE_MAX_AGE = 60
 HTML = "text/html; charset=utf-8"
 

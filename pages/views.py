@@ -1,23 +1,39 @@
+import re
+
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.template.loader import render_to_string
 
 from pages.converter import conversion_get, lookback_days
 from pages.formatting import negotiate_locale
 from pages.forms import EARLIEST_DATE, ConverterForm
+from pages.page_cache import cached_page
 from pages.pickers import currency_options
 from rates.exceptions import KoelError, RateNotFound
+from rates.reads import pivots
 
-# Latest rates change a few times a day; a minute of caching costs a reader nothing.
-PAGE_MAX_AGE = 60
+CODE = re.compile(r"[A-Z]{3}")
 
 
 def converter(request: HttpRequest) -> HttpResponse:
     """The converter page: the same rate as /api/v1/convert/ (rates.reads.rate_for), converted
-    by the same arithmetic (rates.reads.convert), written in the reader's locale."""
-    options = currency_options()
+    by the same arithmetic (rates.reads.convert), written in the reader's locale. Rendered once
+    per write of the rates it shows (pages.page_cache), like the other pages."""
     locale = negotiate_locale(request.headers.get("Accept-Language", ""))
-    form = ConverterForm(_swapped(request.GET) or None, options=options)
+    query = _swapped(request.GET)
+    codes = {query.get(name, "").strip().upper() for name in ("base", "target")}
+    depends_on = {code for code in codes if CODE.fullmatch(code)}
+    if depends_on:
+        depends_on.update(pivots())  # a cross rate reads the pivots' rows
+
+    def render_body() -> bytes:
+        return _page(request, query, locale).encode()
+
+    return cached_page(request, render_body, depends_on=depends_on, locale=str(locale))
+
+
+def _page(request: HttpRequest, query: QueryDict, locale) -> str:
+    options = currency_options()
+    form = ConverterForm(query or None, options=options)
     result = error = None
     if form.is_valid():
         try:
@@ -30,10 +46,7 @@ def converter(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "result": result, "error": error, "options": options}
     context["locale"] = str(locale).replace("_", "-")
     context["lookback_days"], context["earliest_date"] = lookback_days(), EARLIEST_DATE
-    response = render(request, "pages/converter.html", context)
-    patch_cache_control(response, public=True, max_age=PAGE_MAX_AGE)
-    patch_vary_headers(response, ["Accept-Language"])
-    return response
+    return render_to_string("pages/converter.html", context, request=request)
 
 
 def _swapped(query: QueryDict) -> QueryDict:

@@ -240,3 +240,20 @@ def test_converter_shows_not_found_message(client, usd_rates):
         '<p class="error" id="converter-error" role="alert">'
         "Koel has no rate from GBP to CHF yet.</p>" in response.text
     )
+
+
+def test_converter_page_is_rendered_once_per_write(
+    client, usd_rates, store, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    query = {"amount": "10", "base": "USD", "target": "EUR"}
+    first = convert(client, **query)
+
+    with django_assert_max_num_queries(0):
+        again = convert(client, **query)
+    with django_capture_on_commit_callbacks(execute=True):
+        store("ecb", ("USD", "EUR", "0.95", "2024-01-06T16:00"))
+    after = convert(client, **query)
+
+    assert again.content == first.content
+    assert after.context["result"].converted == Decimal("9.50")
+    assert "max-age=60" in again["Cache-Control"]
