@@ -9,7 +9,7 @@ What is measured, in one run on this machine:
 * the load: wrk, 2 threads and 32 connections, --duration seconds per URL, bench/api.lua;
 * the pages, cached as they are served (pages.page_cache: after the first request the HTML
   comes from Redis until a write or a minute passes):
-    - converter  /?amount=100&base=EUR&target=USD (the converter renders on every request)
+    - converter  /?amount=100&base=EUR&target=USD
     - rates      /rates/USD/
     - pair       /pair/EUR/USD/ (its default range, a year of days)
     - pair Max   /pair/EUR/USD/?range=Max (25 years of months)
