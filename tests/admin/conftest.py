@@ -4,15 +4,19 @@ import base64
 import json
 
 import pytest
-import redis
-from django.conf import settings
+
+from tests.broker import broker_redis
 
 
 @pytest.fixture
 def broker():
     """The Celery broker's default queue (Redis), emptied of what the test sent: `sent()` is
     the tasks sent so far as (task name, task id, args)."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    with broker_redis() as client:
+        yield from _watched(client)
+
+
+def _watched(client):
     before = client.llen("celery")
 
     class Broker:

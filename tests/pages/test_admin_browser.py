@@ -13,14 +13,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
-from django.conf import settings
 from playwright.sync_api import expect
 
 from rates.models import RunStatus, ScrapeRun
 from rates.runs.schedules import schedules_load
 from rates.runs.scraping import TASKS
 from rates.runs.services import run_attempt, run_finish, run_progress, run_start
+from tests.broker import broker_redis
 
 from .test_accessibility import serious_violations
 
@@ -43,19 +42,19 @@ def operator(django_user_model):
 def broker():
     """The tasks sent to the broker's default queue during the test, as (name, id, args);
     removed from the queue afterwards so no worker ever scrapes them."""
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    before = client.llen("celery")
+    with broker_redis() as client:
+        before = client.llen("celery")
 
-    def sent() -> list[tuple[str, str, list]]:
-        # LPUSH puts new messages at the head: the test's are the first len - before.
-        fresh = client.lrange("celery", 0, client.llen("celery") - before - 1)
-        headers = [json.loads(raw)["headers"] for raw in fresh]
-        return [(h["task"], h["id"], h["argsrepr"]) for h in headers]
+        def sent() -> list[tuple[str, str, list]]:
+            # LPUSH puts new messages at the head: the test's are the first len - before.
+            fresh = client.lrange("celery", 0, client.llen("celery") - before - 1)
+            headers = [json.loads(raw)["headers"] for raw in fresh]
+            return [(h["task"], h["id"], h["argsrepr"]) for h in headers]
 
-    yield sent
-    count = client.llen("celery") - before
-    if count > 0:
-        client.ltrim("celery", count, -1)
+        yield sent
+        count = client.llen("celery") - before
+        if count > 0:
+            client.ltrim("celery", count, -1)
 
 
 @pytest.fixture
