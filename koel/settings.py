@@ -192,6 +192,21 @@ KOEL_SINGLE_PAIR_BUDGET = env.int("KOEL_SINGLE_PAIR_BUDGET", default=60)
 KOEL_DEMO = env.bool("KOEL_DEMO", default=False)
 KOEL_DEMO_URL = env.str("KOEL_DEMO_URL", default="http://127.0.0.1:8765")
 
+# --- Operators (rates/runs/health_checks.py, rates/metrics.py, rates/alarms.py) ---------------
+# /health/: seconds to wait for the database, Redis or the broker; the worker's heartbeat and
+# beat's last tick count as down when older than these many seconds.
+KOEL_HEALTH_TIMEOUT = env.int("KOEL_HEALTH_TIMEOUT", default=2)
+KOEL_HEALTH_WORKER_MAX_AGE = env.int("KOEL_HEALTH_WORKER_MAX_AGE", default=180)
+KOEL_HEALTH_BEAT_MAX_AGE = env.int("KOEL_HEALTH_BEAT_MAX_AGE", default=600)
+# A currency group is stale once its newest rate is older than the longest gap between its
+# scheduled scrapes plus this (the admin dashboard and /health/).
+KOEL_FRESHNESS_GRACE_MINUTES = env.int("KOEL_FRESHNESS_GRACE_MINUTES", default=30)
+for _name in ("KOEL_HEALTH_TIMEOUT", "KOEL_HEALTH_WORKER_MAX_AGE", "KOEL_HEALTH_BEAT_MAX_AGE"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive number of seconds.")
+if KOEL_FRESHNESS_GRACE_MINUTES < 0:
+    raise ImproperlyConfigured("KOEL_FRESHNESS_GRACE_MINUTES must be 0 or more.")
+
 # --- Auth, i18n, static ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,7 +243,7 @@ SECURE_HSTS_PRELOAD = env.bool("KOEL_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 # Health checks probe plain HTTP from inside the network; everything else is redirected.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("rates.api.urls")),
     path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
