@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "rates.metrics.RequestMetricsMiddleware",  # first, so that it times everything after it
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -201,6 +202,8 @@ KOEL_HEALTH_BEAT_MAX_AGE = env.int("KOEL_HEALTH_BEAT_MAX_AGE", default=600)
 # A currency group is stale once its newest rate is older than the longest gap between its
 # scheduled scrapes plus this (the admin dashboard and /health/).
 KOEL_FRESHNESS_GRACE_MINUTES = env.int("KOEL_FRESHNESS_GRACE_MINUTES", default=30)
+# /metrics is off while this is empty; with it set, scrapers send `Authorization: Bearer <it>`.
+KOEL_METRICS_TOKEN = env.str("KOEL_METRICS_TOKEN", default="")
 for _name in ("KOEL_HEALTH_TIMEOUT", "KOEL_HEALTH_WORKER_MAX_AGE", "KOEL_HEALTH_BEAT_MAX_AGE"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be a positive number of seconds.")

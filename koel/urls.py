@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from rates import views
+from rates import metrics, views
 
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("health/", views.health, name="health"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
