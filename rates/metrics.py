@@ -2,7 +2,8 @@
 
 Two kinds of figures, so that granian's several web workers and the Celery workers agree:
 
-- Requests (count, latency) are counted where they happen, by prometheus-client. With
+- Requests (count, latency) are counted where they happen, by prometheus-client, in a WSGI
+  middleware around everything (koel/wsgi.py). With
   PROMETHEUS_MULTIPROC_DIR set (`make run` and the image set it) each web worker writes its
   figures to files there and /metrics adds them up (prometheus-client's multiprocess mode);
   without it they are this process's own.
@@ -16,6 +17,7 @@ Off unless KOEL_METRICS_TOKEN is set; then a scraper sends `Authorization: Beare
 import hmac
 import os
 import time
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db.models import Count
@@ -34,29 +36,41 @@ from rates.counters import counter_read
 from rates.models import ScrapeRun, Source
 from rates.runs.overview import group_freshness, quarantine_held_count
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REQUESTS = CollectorRegistry()
 REQUEST_COUNT = Counter(
     "koel_http_requests", "HTTP requests answered.", ["method", "status"], registry=REQUESTS
 )
 REQUEST_LATENCY = Histogram(
     "koel_http_request_duration_seconds",
-    "Time from the request reaching Django to its answer.",
+    "Time from the request reaching the WSGI application to its answer.",
     ["method"],
     registry=REQUESTS,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
 
-class RequestMetricsMiddleware:
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
+class RequestMetricsApp:
+    """WSGI middleware, the outermost (koel/wsgi.py), so that answers replayed before Django
+    (rates.http.replay) are counted too. Latency runs until the answer's body is handed over."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
-        response = self.get_response(request)
-        REQUEST_LATENCY.labels(request.method).observe(time.perf_counter() - started)
-        REQUEST_COUNT.labels(request.method, str(response.status_code)).inc()
-        return response
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started, seen = time.perf_counter(), {}
+
+        def observe(status: str, headers: list, exc_info=None):
+            seen["status"] = status.partition(" ")[0]
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, observe)
+        finally:
+            method = environ.get("REQUEST_METHOD", "")
+            method = method if method in METHODS else "other"  # bounded label values
+            REQUEST_LATENCY.labels(method).observe(time.perf_counter() - started)
+            REQUEST_COUNT.labels(method, seen.get("status", "500")).inc()
 
 
 class StoredCollector:
