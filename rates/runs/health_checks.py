@@ -31,23 +31,32 @@ WORKER_HEARTBEAT_KEY = "health:worker-heartbeat"
 @dataclass(frozen=True)
 class Check:
     name: str
-    ok: bool
+    ok: bool | None  # None: not checked, as what it needs is down (it is not named failing)
     detail: str
 
 
 def checks_run(*, now: datetime | None = None) -> list[Check]:
     """Every readiness check, in a fixed order."""
     now = now or timezone.now()
-    found = [database_check(), redis_check(), broker_check(), worker_check(now=now)]
-    found.append(beat_check(now=now))
-    return found + freshness_checks(now=now)
+    database, cache_server = database_check(), redis_check()
+    found = [database, cache_server, broker_check()]
+    # Without the server a check reads from it would wait out its own timeouts to say the same.
+    found.append(worker_check(now=now) if cache_server.ok else _unchecked("worker", "redis"))
+    if not database.ok:
+        return [*found, _unchecked("beat", "database"), _unchecked("freshness", "database")]
+    return [*found, beat_check(now=now), *freshness_checks(now=now)]
+
+
+def _unchecked(name: str, needs: str) -> Check:
+    return Check(name, None, f"not checked: {needs} is down")
 
 
 def checks_report(checks: list[Check]) -> dict:
     """The JSON body of /health/: overall status, what failed, each check."""
-    failing = [check.name for check in checks if not check.ok]
+    failing = [check.name for check in checks if check.ok is False]
+    unchecked = any(check.ok is None for check in checks)
     return {
-        "status": "fail" if failing else "ok",
+        "status": "fail" if failing or unchecked else "ok",
         "failing": failing,
         "checks": [asdict(check) for check in checks],
     }
@@ -70,9 +79,7 @@ def database_check() -> Check:
 
 
 def redis_check() -> Check:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=_timeout(), socket_connect_timeout=_timeout()
-    )
+    client = _redis()
     try:
         client.ping()
         return Check("redis", True, "answers")
@@ -93,17 +100,31 @@ def broker_check() -> Check:
 
 def worker_heartbeat_record(*, now: datetime | None = None) -> None:
     """Called by the heartbeat task on a worker."""
-    cache.set(WORKER_HEARTBEAT_KEY, (now or timezone.now()).isoformat(), timeout=None)
+    with _redis() as client:
+        client.set(_heartbeat_key(), (now or timezone.now()).isoformat())
 
 
 def worker_check(*, now: datetime) -> Check:
     try:
-        beat = cache.get(WORKER_HEARTBEAT_KEY)
+        with _redis() as client:
+            beat = client.get(_heartbeat_key())
     except Exception as exc:
         return Check("worker", False, f"heartbeat unreadable: {_reason(exc)}")
     if beat is None:
         return Check("worker", False, "no heartbeat yet (is a worker running? beat?)")
-    return _age_check("worker", now - datetime.fromisoformat(beat), "heartbeat", _worker_bound())
+    age = now - datetime.fromisoformat(beat.decode())
+    return _age_check("worker", age, "heartbeat", _worker_bound())
+
+
+def _heartbeat_key() -> str:
+    return cache.make_key(WORKER_HEARTBEAT_KEY)  # under the cache's prefix and version
+
+
+def _redis() -> redis.Redis:
+    # A client of its own with the health timeouts: the cache's has none, and would wait.
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=_timeout(), socket_connect_timeout=_timeout()
+    )
 
 
 def beat_check(*, now: datetime) -> Check:

@@ -69,7 +69,10 @@ def test_database_down_is_named_then_back(monkeypatch, client, healthy):
     monkeypatch.setitem(connections["default"].settings_dict, "PORT", "1")
     monkeypatch.setitem(connections["default"].settings_dict, "HOST", "127.0.0.1")
 
-    assert failing(client) == ["database"]
+    response = client.get("/health/")
+    assert (response.status_code, response.json()["failing"]) == (503, ["database"])
+    unchecked = [c["name"] for c in response.json()["checks"] if c["ok"] is None]
+    assert unchecked == ["beat", "freshness"]  # they read the database
     assert not database_check().ok
 
     monkeypatch.undo()
@@ -80,7 +83,10 @@ def test_redis_down_is_named_then_back(settings, client, healthy):
     url = settings.REDIS_URL
     settings.REDIS_URL = CLOSED
 
-    assert failing(client) == ["redis"]
+    response = client.get("/health/")
+    assert (response.status_code, response.json()["failing"]) == (503, ["redis"])
+    worker = next(c for c in response.json()["checks"] if c["name"] == "worker")
+    assert worker == {"name": "worker", "ok": None, "detail": "not checked: redis is down"}
     assert "ConnectionError" in redis_check().detail
 
     settings.REDIS_URL = url
@@ -98,7 +104,7 @@ def test_broker_down_is_named_then_back(settings, client, healthy):
 
 
 def test_no_worker_heartbeat_is_named_then_back(client, healthy):
-    cache.delete(WORKER_HEARTBEAT_KEY)
+    cache.delete(WORKER_HEARTBEAT_KEY)  # the same key, under the cache's prefix
 
     assert failing(client) == ["worker"]
 
