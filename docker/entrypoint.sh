@@ -21,6 +21,9 @@ case "${1:-web}" in
             1 | true | yes) migrate ;;
             *) ;;
         esac
+        # prometheus-client's multiprocess mode: the workers' request counts, summed by /metrics.
+        export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/koel-prometheus}"
+        rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
         exec granian --interface wsgi --host 0.0.0.0 --port 8000 \
             --workers "${WEB_WORKERS:-2}" --backpressure "${WEB_BACKPRESSURE:-16}" \
             --blocking-threads "${WEB_THREADS:-2}" \

@@ -192,6 +192,32 @@ KOEL_SINGLE_PAIR_BUDGET = env.int("KOEL_SINGLE_PAIR_BUDGET", default=60)
 KOEL_DEMO = env.bool("KOEL_DEMO", default=False)
 KOEL_DEMO_URL = env.str("KOEL_DEMO_URL", default="http://127.0.0.1:8765")
 
+# --- Operators (rates/runs/health_checks.py, rates/metrics.py, rates/slack.py) ----------------
+# /health/: seconds to wait for the database, Redis or the broker; the worker's heartbeat and
+# beat's last tick count as down when older than these many seconds.
+KOEL_HEALTH_TIMEOUT = env.int("KOEL_HEALTH_TIMEOUT", default=2)
+KOEL_HEALTH_WORKER_MAX_AGE = env.int("KOEL_HEALTH_WORKER_MAX_AGE", default=180)
+KOEL_HEALTH_BEAT_MAX_AGE = env.int("KOEL_HEALTH_BEAT_MAX_AGE", default=600)
+# A currency group is stale once its newest rate is older than the longest gap between its
+# scheduled scrapes plus this (the admin dashboard and /health/).
+KOEL_FRESHNESS_GRACE_MINUTES = env.int("KOEL_FRESHNESS_GRACE_MINUTES", default=30)
+# /metrics is off while this is empty; with it set, scrapers send `Authorization: Bearer <it>`.
+KOEL_METRICS_TOKEN = env.str("KOEL_METRICS_TOKEN", default="")
+# Errors and failed scrape runs are posted to this Slack-compatible incoming webhook
+# (rates/slack.py), one message per window of this many seconds however many happen.
+KOEL_SLACK_WEBHOOK_URL = env.str("KOEL_SLACK_WEBHOOK_URL", default="")
+KOEL_SLACK_WINDOW_SECONDS = env.int("KOEL_SLACK_WINDOW_SECONDS", default=300)
+for _name in (
+    "KOEL_HEALTH_TIMEOUT",
+    "KOEL_HEALTH_WORKER_MAX_AGE",
+    "KOEL_HEALTH_BEAT_MAX_AGE",
+    "KOEL_SLACK_WINDOW_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive number of seconds.")
+if KOEL_FRESHNESS_GRACE_MINUTES < 0:
+    raise ImproperlyConfigured("KOEL_FRESHNESS_GRACE_MINUTES must be 0 or more.")
+
 # --- Auth, i18n, static ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,7 +254,7 @@ SECURE_HSTS_PRELOAD = env.bool("KOEL_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 # Health checks probe plain HTTP from inside the network; everything else is redirected.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -277,3 +303,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+if KOEL_SLACK_WEBHOOK_URL:
+    # On the named loggers, not the root: a Celery worker replaces the root logger's handlers.
+    LOGGING["handlers"]["slack"] = {
+        "class": "rates.slack.SlackHandler",
+        "level": "ERROR",
+        "url": KOEL_SLACK_WEBHOOK_URL,
+        "window": KOEL_SLACK_WINDOW_SECONDS,
+    }
+    LOGGING["loggers"] = {
+        name: {"handlers": ["slack"]}
+        for name in ("koel", "rates", "scrapers", "pages", "django", "celery")
+    }

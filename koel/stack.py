@@ -171,6 +171,15 @@ def stop(children: dict[str, subprocess.Popen]) -> None:
             child.wait()
 
 
+def prometheus_dir() -> Path:
+    """An empty directory for prometheus-client's multiprocess mode: granian's workers each
+    write their request counts there and /metrics sums them (rates/metrics.py)."""
+    path = VAR / "prometheus"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
 def run() -> int:
     with services() as env:
         env.setdefault("DEBUG", "1")  # local use; production settings come from docker-compose
@@ -179,6 +188,7 @@ def run() -> int:
             env["KOEL_DEMO"] = "1"
             env["KOEL_DEMO_URL"] = env.get("KOEL_DEMO_URL") or DEMO_URL
         setup(env)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(prometheus_dir())
         children: dict[str, subprocess.Popen] = {}
         # Ctrl-C reaches this process only; children live in their own sessions so that they are
         # stopped in order, before the embedded databases they use.

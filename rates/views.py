@@ -1,5 +1,8 @@
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+
+from rates.runs.health_checks import checks_report, checks_run
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -7,3 +10,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when every check passes (rates/runs/health_checks.py), else 503 naming
+    the failing ones."""
+    report = checks_report(checks_run())
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 
 from rates.cache import bump_on_commit
+from rates.counters import counter_add
 from rates.ingest.bulk import (
     Batch,
     LatestFold,
@@ -62,4 +63,6 @@ def rates_write(*, valid: ValidRows) -> UpsertResult:
         written = merge(batch, latest) if collides else copy_or_merge(batch, latest)
         latest.write()
         bump_on_commit(batch.newest_per_pair)
+        # Counted once committed: a rolled-back write stored nothing (/metrics).
+        transaction.on_commit(lambda: counter_add("rates_stored", source, written))
     return UpsertResult(received=len(rows), written=written, first=batch.first, last=batch.last)

@@ -5,6 +5,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -14,9 +15,6 @@ from rates.reads import DayCount, GroupNewest, group_newest, rates_per_day
 from rates.runs.health import Circuit, circuit_state, source_availability
 from rates.runs.schedules import group_schedules, schedule_gap
 
-# A run takes minutes, and its rates land as it goes: a group is stale only once its newest
-# rate is older than the longest gap between its scheduled runs plus this.
-FRESHNESS_GRACE = timedelta(minutes=30)
 # Counting a month of a 20-million-row table takes a moment: the chart is recounted this often.
 PER_DAY_CACHE_SECONDS = 300
 
@@ -38,7 +36,7 @@ class GroupFreshness:
 
     @property
     def stale_after(self) -> timedelta | None:
-        return None if self.gap is None else self.gap + FRESHNESS_GRACE
+        return None if self.gap is None else self.gap + freshness_grace()
 
 
 class SourceState(enum.StrEnum):
@@ -54,6 +52,12 @@ class SourceHealth:
     source: Source
     state: SourceState
     unusable: str  # why a scrape would not use it now; empty when it would
+
+
+def freshness_grace() -> timedelta:
+    """A run takes minutes, and its rates land as it goes: a group is stale only once its newest
+    rate is older than the longest gap between its scheduled runs plus this."""
+    return timedelta(minutes=settings.KOEL_FRESHNESS_GRACE_MINUTES)
 
 
 def group_freshness(*, now: datetime | None = None) -> list[GroupFreshness]:
@@ -75,7 +79,7 @@ def _freshness(rates: GroupNewest, schedules: list[PeriodicTask], now: datetime)
     elif gap is None:
         state = Freshness.UNSCHEDULED
     else:
-        state = Freshness.STALE if age > gap + FRESHNESS_GRACE else Freshness.FRESH
+        state = Freshness.STALE if age > gap + freshness_grace() else Freshness.FRESH
     return GroupFreshness(rates=rates, age=age, schedules=schedules, gap=gap, state=state)
 
 

@@ -17,6 +17,12 @@ SCHEDULES = {
         [],
         "Creates upcoming monthly partitions of the rate table and applies the retention.",
     ),
+    "koel: worker heartbeat": (
+        "rates.tasks.heartbeat",
+        {"minute": "*"},
+        [],
+        "Every minute: a worker records that it runs tasks; /health/ reads the time.",
+    ),
     "koel: scrape primary currencies": (
         TASKS[Scope.GROUP],
         {"minute": "0", "hour": "0,6,12,18"},

@@ -131,7 +131,9 @@ def run_finish(
     else:
         run.status = RunStatus.SUCCEEDED
     run.save()
-    logger.info(
+    # A failed run is an error operators hear of (rates/slack.py posts ERROR records).
+    log = logger.error if run.status == RunStatus.FAILED else logger.info
+    log(
         "scrape run %s %s: %s stored, %s derived, %s quarantined",
         run.id,
         run.status,

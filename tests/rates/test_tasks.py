@@ -68,13 +68,14 @@ def test_bootstrap_sets_everything_up(settings, no_admin_env):
     assert lines == [
         f"currencies: {Currency.objects.count()} created, 0 updated, 0 kept as edited in admin",
         f"sources: {LISTED_SOURCES} created, 0 refreshed, 0 unchanged",
-        "schedules: 3 created",
+        "schedules: 4 created",
         "partitions: 5 created",
     ]
     assert Currency.objects.filter(active=True).count() >= 155
     assert Source.objects.count() == LISTED_SOURCES
     assert Source.objects.filter(code="ecb").exists()
     assert PeriodicTask.objects.filter(task="rates.tasks.maintain_partitions").count() == 1
+    assert PeriodicTask.objects.filter(task="rates.tasks.heartbeat").count() == 1
     assert set(month_names(-1, 3)) < set(existing_partitions())
     assert ExchangeRate.objects.count() == 0
     assert not get_user_model().objects.exists()
