@@ -11,6 +11,7 @@ from rates.ingest.bulk import (
     Batch,
     LatestFold,
     any_stored,
+    changed_pairs,
     copy_or_merge,
     lock_source,
     merge,
@@ -19,6 +20,7 @@ from rates.ingest.bulk import (
 )
 from rates.ingest.partitions import partitions_ensure
 from rates.ingest.validation import ValidRows, rates_validate
+from rates.signals import announce_on_commit
 from rates.table import months_between
 from rates.types import RateRow
 
@@ -62,4 +64,5 @@ def rates_write(*, valid: ValidRows) -> UpsertResult:
         written = merge(batch, latest) if collides else copy_or_merge(batch, latest)
         latest.write()
         bump_on_commit(batch.newest_per_pair)
+        announce_on_commit(source, changed_pairs(batch.newest_per_pair, stored))
     return UpsertResult(received=len(rows), written=written, first=batch.first, last=batch.last)
