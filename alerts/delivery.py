@@ -1,6 +1,7 @@
 """Deliveries: one row per firing and channel, sent by its own Celery task (alerts.tasks), so a
 failing channel never holds up another, nor the ingest that caused the firing."""
 
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from alerts.channels import SENDERS, DeliveryError
 from alerts.models import AlertFiring, Delivery, Outcome
+
+logger = logging.getLogger(__name__)
 
 
 def deliveries_create(*, firings: list[AlertFiring]) -> list[Delivery]:
@@ -20,7 +23,7 @@ def deliveries_create(*, firings: list[AlertFiring]) -> list[Delivery]:
     )
     ids = [delivery.id for delivery in deliveries]
     if ids:
-        transaction.on_commit(lambda: _queue(ids))
+        transaction.on_commit(lambda: _queue(ids), robust=True)
     return deliveries
 
 
@@ -28,7 +31,11 @@ def _queue(ids: list[int]) -> None:
     from alerts.tasks import delivery_send  # the tasks module imports this one
 
     for delivery_id in ids:
-        delivery_send.delay(delivery_id)
+        # One task per delivery: a broker hiccup on one must not keep the others unsent.
+        try:
+            delivery_send.delay(delivery_id)
+        except Exception:
+            logger.exception("alerts: could not queue delivery %s", delivery_id)
 
 
 def delivery_attempt(*, delivery_id: int, last: bool) -> bool:

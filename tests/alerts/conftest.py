@@ -5,6 +5,17 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from alerts.models import AlertRule
+from koel.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _eager_retries():
+    # With task_eager_propagates an eager task's self.retry() raises Retry to the caller; without
+    # it Celery re-runs the task at once, as a worker would after the countdown. Errors other
+    # than Retry are still visible: deliveries record them.
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = True
 
 
 @pytest.fixture

@@ -57,3 +57,16 @@ def test_a_late_observation_of_an_older_instant_changes_nothing(
         store("ecb", ("EUR", "USD", "1.2", "2026-01-06T16:00"))
         store("ecb", ("EUR", "USD", "1.0", "2026-01-01T16:00"))  # a back-fill
     assert landed == [("ecb", {("EUR", "USD"): Decimal("1.2")})]
+
+
+def test_a_failing_listener_never_breaks_the_write(store, django_capture_on_commit_callbacks):
+    def broken(sender, **kwargs):
+        raise RuntimeError("listener down")
+
+    rates_landed.connect(broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            result = store("ecb", ("EUR", "USD", "1.1", "2026-01-05T16:00"))
+    finally:
+        rates_landed.disconnect(broken)
+    assert result.written == 1
