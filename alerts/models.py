@@ -5,8 +5,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from alerts.validation import pair_errors
 
 
 def new_secret() -> str:
@@ -79,6 +82,20 @@ class AlertRule(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.base}/{self.target} {self.condition} {self.threshold}"
+
+    def clean(self) -> None:
+        self.base, self.target = self.base.upper(), self.target.upper()
+        errors = {}
+        if self.threshold is not None and self.threshold <= 0:
+            errors["threshold"] = "The threshold must be greater than 0."
+        if self.hysteresis is not None and self.hysteresis < 0:
+            errors["hysteresis"] = "The hysteresis margin cannot be negative."
+        if self.cooldown is not None and self.cooldown.total_seconds() < 0:
+            errors["cooldown"] = "The cooldown cannot be negative."
+        if self.base and self.target:
+            errors.update(pair_errors(self.base, self.target))
+        if errors:
+            raise ValidationError(errors)
 
     def channels(self) -> list[str]:
         """The channels a firing is delivered to, besides in-app (the firing itself)."""
