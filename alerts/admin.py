@@ -7,7 +7,7 @@ from alerts.services import NoRateToSend, firing_test_send
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "owner", "condition", "threshold", "active", "armed", "last_fired_at"]
+    list_display = ["__str__", "owner", "condition", "threshold", "active", "armed"]
     list_filter = ["active", "armed", "condition"]
     search_fields = ["name", "base", "target", "owner__username"]
     readonly_fields = ["armed", "last_fired_at", "created_at"]
