@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "corsheaders",
     "rest_framework",
+    "rest_framework.authtoken",  # alerts' API: a user's token (Authorization: Token …)
     "django_filters",
     "drf_spectacular",
     "rates",
