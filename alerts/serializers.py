@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
 from alerts.models import AlertFiring, AlertRule, Delivery
@@ -112,3 +112,40 @@ class AlertFiringSerializer(serializers.ModelSerializer):
             "is_test",
             "deliveries",
         ]
+
+
+class AlertErrorDetail(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+
+
+class AlertErrorResponse(serializers.Serializer):
+    """Koel's error envelope (rates.api.errors, the project's exception handler)."""
+
+    error = AlertErrorDetail()
+
+
+BAD_REQUEST = OpenApiResponse(
+    AlertErrorResponse,
+    description="Invalid input; `field` names the field.",
+    examples=[
+        OpenApiExample(
+            "pair Koel cannot quote",
+            {
+                "error": {
+                    "code": "invalid",
+                    "message": "Unknown currency code: 'XYZ'",
+                    "field": "target",
+                }
+            },
+        )
+    ],
+)
+UNAUTHENTICATED = OpenApiResponse(
+    AlertErrorResponse, description="No session or token (Authorization: Token <key>)."
+)
+FORBIDDEN = OpenApiResponse(AlertErrorResponse, description="A session request without CSRF.")
+NOT_FOUND = OpenApiResponse(
+    AlertErrorResponse, description="No such rule or firing of yours (another user's is 404)."
+)

@@ -8,24 +8,40 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.permissions import IsAuthenticated
 
 from alerts.models import AlertFiring, AlertRule
-from alerts.serializers import AlertFiringSerializer, AlertRuleSerializer
+from alerts.serializers import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    AlertFiringSerializer,
+    AlertRuleSerializer,
+)
 
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
 
+def documented(summary: str, ok: int, serializer, *errors: int):
+    """extend_schema for one action: its answer and the errors it can give."""
+    known = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
+    answers = {ok: serializer, **{code: known[code] for code in (*errors, 401, 403)}}
+    return extend_schema(summary=summary, responses=answers)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Your alert rules"),
-    create=extend_schema(summary="Create an alert rule"),
-    retrieve=extend_schema(summary="One of your alert rules"),
-    update=extend_schema(summary="Replace an alert rule (re-arms it)"),
-    partial_update=extend_schema(summary="Change an alert rule (re-arms it)"),
-    destroy=extend_schema(summary="Delete an alert rule and its history"),
+    list=documented("Your alert rules", 200, AlertRuleSerializer(many=True)),
+    create=documented("Create an alert rule", 201, AlertRuleSerializer, 400),
+    retrieve=documented("One of your alert rules", 200, AlertRuleSerializer, 404),
+    update=documented("Replace an alert rule (re-arms it)", 200, AlertRuleSerializer, 400, 404),
+    partial_update=documented(
+        "Change an alert rule (re-arms it)", 200, AlertRuleSerializer, 400, 404
+    ),
+    destroy=documented("Delete an alert rule and its history", 204, None, 404),
 )
 class AlertRuleViewSet(viewsets.ModelViewSet):
     serializer_class = AlertRuleSerializer
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[^/]+"  # any id reaches the view: a malformed one is a JSON 404
 
     def get_queryset(self) -> QuerySet[AlertRule]:
         return AlertRule.objects.filter(owner=self.request.user).order_by("id")
@@ -39,14 +55,16 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Your alert history: firings, newest first, with deliveries"),
-    retrieve=extend_schema(summary="One firing with its deliveries"),
+    list=documented(
+        "Your alert history: firings, newest first", 200, AlertFiringSerializer(many=True)
+    ),
+    retrieve=documented("One firing with its deliveries", 200, AlertFiringSerializer, 404),
 )
 class AlertFiringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AlertFiringSerializer
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[^/]+"  # any id reaches the view: a malformed one is a JSON 404
 
     def get_queryset(self) -> QuerySet[AlertFiring]:
         firings = AlertFiring.objects.filter(rule__owner=self.request.user)

@@ -116,3 +116,10 @@ def test_schema_documents_the_alerts_endpoints(client):
     assert "/api/v1/alerts/{id}/" in text
     assert "/api/v1/alerts/firings/" in text
     assert "A 2% move in 24 hours" in text
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", "99999999999999999999"])
+def test_malformed_ids_are_a_json_404(client, bad):
+    answer = client.get(f"{RULES}{bad}/")
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "not_found"
