@@ -41,7 +41,9 @@ def _queue(ids: list[int]) -> None:
 def delivery_attempt(*, delivery_id: int, last: bool) -> bool:
     """Try once; record the attempt. True when delivered (or already delivered); on a failure
     the outcome stays pending unless this was the `last` attempt."""
-    delivery = Delivery.objects.select_related("firing__rule__owner").get(id=delivery_id)
+    delivery = Delivery.objects.select_related("firing__rule__owner").filter(id=delivery_id).first()
+    if delivery is None:  # its rule was deleted since: nothing left to send
+        return True
     if delivery.outcome == Outcome.DELIVERED:
         return True
     error = ""

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
 from alerts.validation import pair_errors
@@ -29,6 +29,9 @@ class Channel(models.TextChoices):
 
 
 MAX_WINDOW_HOURS = 24 * 31
+
+# Deliveries POST over HTTP(S) only (URLField alone also admits ftp://).
+WEB_URL = URLValidator(schemes=["http", "https"])
 
 
 class AlertRule(models.Model):
@@ -57,9 +60,9 @@ class AlertRule(models.Model):
     armed = models.BooleanField(default=True)
     last_fired_at = models.DateTimeField(null=True, blank=True)
     notify_email = models.BooleanField(default=True)
-    webhook_url = models.URLField(blank=True)
+    webhook_url = models.URLField(blank=True, validators=[WEB_URL])
     webhook_secret = models.CharField(max_length=64, default=new_secret)
-    slack_url = models.URLField(blank=True)
+    slack_url = models.URLField(blank=True, validators=[WEB_URL])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,7 +3,7 @@ from decimal import Decimal
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
-from alerts.models import AlertFiring, AlertRule, Delivery
+from alerts.models import WEB_URL, AlertFiring, AlertRule, Delivery
 from alerts.validation import pair_errors
 
 RULE_EXAMPLE = {
@@ -44,6 +44,9 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         min_value=Decimal("1e-12"),
         help_text="> 0: the rate for above/below, a percentage for change_pct.",
     )
+    # Declared: DRF leaves a model URLField's own URLValidator out, schemes and all.
+    webhook_url = serializers.URLField(required=False, allow_blank=True, validators=[WEB_URL])
+    slack_url = serializers.URLField(required=False, allow_blank=True, validators=[WEB_URL])
     hysteresis = serializers.DecimalField(
         max_digits=28, decimal_places=12, min_value=Decimal(0), required=False
     )

@@ -66,6 +66,8 @@ def test_cross_pair_is_accepted(client, quoted):
         ({"hysteresis": "-0.1"}, "hysteresis", ""),
         ({"cooldown": "-01:00:00"}, "cooldown", ""),
         ({"webhook_url": "not a url"}, "webhook_url", ""),
+        ({"webhook_url": "ftp://example.com/hook"}, "webhook_url", ""),
+        ({"slack_url": "file:///etc/passwd"}, "slack_url", ""),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(client, quoted, change, field, words):

@@ -99,3 +99,18 @@ def test_backoff_is_exponential_and_capped(retries, seconds):
     from alerts.delivery import backoff
 
     assert backoff(retries).total_seconds() == seconds
+
+
+def test_a_delivery_whose_rule_was_deleted_is_dropped(store, rule):
+    from alerts.delivery import deliveries_create
+    from alerts.services import firing_test_send
+    from alerts.tasks import delivery_send
+
+    store("ecb", ("EUR", "USD", "1.25", "2026-01-06T16:00"))
+    watch = rule("EUR", "USD", "above", "1.2", webhook_url="http://127.0.0.1:9/hook")
+    # Outside a captured commit the deliveries are created but never queued.
+    firing = firing_test_send(rule=watch)
+    [delivery] = firing.deliveries.all()
+    watch.delete()
+    assert delivery_send.delay(delivery.id).get() is True
+    assert deliveries_create(firings=[]) == []
