@@ -191,3 +191,20 @@ def test_evaluation_queries_do_not_grow_with_the_rules(
         firings = rules_evaluate(codes=["EUR", "USD", "GBP", "JPY", "CHF"])
     # Every rule fires: above/below thresholds are far out, every pair moved more than 1%.
     assert len(firings) == count
+
+
+def test_scraped_rates_fire_when_published_not_while_quarantined(
+    land, rule, rate_row, django_capture_on_commit_callbacks
+):
+    from rates.ingest.acceptance import quarantine_approve, rates_accept
+    from rates.models import QuarantinedRate
+
+    land("ecb", ("EUR", "USD", "1.10", "2026-01-05T16:00"))
+    watch = rule("EUR", "USD", "above", "5")
+    with django_capture_on_commit_callbacks(execute=True):
+        held = rates_accept(source="alpha", rows=[rate_row("EUR", "USD", "11", "2026-01-06T16:00")])
+    assert held.quarantined == 1
+    assert fired(watch) == []  # held back: never published, never evaluated
+    with django_capture_on_commit_callbacks(execute=True):
+        quarantine_approve(ids=list(QuarantinedRate.objects.values_list("id", flat=True)), by="t")
+    assert len(fired(watch)) == 1  # published by the approval: evaluated after its commit
