@@ -3,6 +3,7 @@ number of rules: the rules in one query, then per base one read of the latest ra
 change_pct rules, one read per (base, window) of the rates in force at the window's start, then
 the firings in one bulk insert and the rules' state in one bulk update."""
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,8 +16,11 @@ from django.utils import timezone
 
 from alerts.delivery import deliveries_create
 from alerts.models import AlertFiring, AlertRule, Condition
-from rates.reads import rates_for_base
+from rates.exceptions import KoelError
+from rates.reads import known_codes, rates_for_base
 from rates.types import RateAnswer
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,23 @@ def affected_rules(codes: Iterable[str]) -> list[AlertRule]:
     return list(rules.select_for_update())
 
 
+def judgeable(rules: list[AlertRule]) -> list[AlertRule]:
+    """The rules whose two currencies Koel still knows (the catalog is held in memory): a rule on
+    a currency removed since must not make its base's read fail for every other rule."""
+    known = known_codes({code for rule in rules for code in (rule.base, rule.target)})
+    return [rule for rule in rules if rule.base in known and rule.target in known]
+
+
+def read(base: str, targets: list[str], at: datetime | None) -> dict[str, RateAnswer]:
+    """rates_for_base, or nothing when it refuses (a currency gone from the catalog since the
+    rule was made): one broken base must not stop the evaluation of every other rule."""
+    try:
+        return rates_for_base(base, targets=targets, at=at)
+    except KoelError as exc:
+        logger.warning("alerts: rules on base %s not evaluated: %s", base, exc)
+        return {}
+
+
 def current_rates(rules: list[AlertRule]) -> dict[tuple[str, str], RateAnswer]:
     """The latest rate of each rule's pair: one read per distinct base."""
     targets: dict[str, set[str]] = defaultdict(set)
@@ -77,7 +98,7 @@ def current_rates(rules: list[AlertRule]) -> dict[tuple[str, str], RateAnswer]:
         targets[rule.base].add(rule.target)
     found = {}
     for base, wanted in targets.items():
-        for target, answer in rates_for_base(base, targets=sorted(wanted)).items():
+        for target, answer in read(base, sorted(wanted), None).items():
             found[(base, target)] = answer
     return found
 
@@ -99,7 +120,7 @@ def reference_rates(
     found = {}
     for (base, hours), group in groups.items():
         at = end - timedelta(hours=hours)
-        answers = rates_for_base(base, targets=sorted({r.target for r in group}), at=at)
+        answers = read(base, sorted({r.target for r in group}), at)
         found.update({r.id: answers[r.target].rate for r in group if r.target in answers})
     return found
 
@@ -108,7 +129,7 @@ def reference_rates(
 def rules_evaluate(*, codes: Iterable[str]) -> list[AlertFiring]:
     """Evaluate the active rules touching `codes`; store and return the firings, whose
     deliveries are queued once this commits."""
-    rules = affected_rules(codes)
+    rules = judgeable(affected_rules(codes))
     if not rules:
         return []
     current = current_rates(rules)

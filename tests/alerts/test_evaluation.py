@@ -208,3 +208,12 @@ def test_scraped_rates_fire_when_published_not_while_quarantined(
     with django_capture_on_commit_callbacks(execute=True):
         quarantine_approve(ids=list(QuarantinedRate.objects.values_list("id", flat=True)), by="t")
     assert len(fired(watch)) == 1  # published by the approval: evaluated after its commit
+
+
+def test_a_rule_on_a_currency_koel_no_longer_knows_does_not_stop_the_others(land, rule):
+    gone = rule("EUR", "USD", "above", "1.2")
+    type(gone).objects.filter(id=gone.id).update(target="QQQ")  # as if its currency was removed
+    watch = rule("EUR", "USD", "above", "1.2")
+    land("ecb", ("EUR", "USD", "1.25", "2026-01-06T16:00"))
+    assert fired(watch) == ["1.25"]
+    assert fired(gone) == []
