@@ -38,11 +38,13 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "corsheaders",
     "rest_framework",
+    "rest_framework.authtoken",  # alerts' API: a user's token (Authorization: Token …)
     "django_filters",
     "drf_spectacular",
     "rates",
     "scrapers",
     "pages",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,11 @@ CACHES = {
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
     }
 }
+
+# Mail (alerts' email channel): EMAIL_URL as django-environ reads it, e.g.
+# smtp+tls://user:password@smtp.example.com:587; the default prints mail to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="koel@localhost")
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_celery_broker_url(REDIS_URL))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -6,6 +6,7 @@ from rates import metrics, views
 
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
+    path("api/v1/alerts/", include("alerts.urls")),
     path("api/v1/", include("rates.api.urls")),
     path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),

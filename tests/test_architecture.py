@@ -47,6 +47,8 @@ BREACHES = {
     "rates-layers": ("rates/table.py", "import rates.reads"),
     "rates-not-pages": ("rates/cache.py", "import pages.views"),
     "pages-read-only": ("pages/views.py", "import rates.ingest.services"),
+    "rates-not-alerts": ("rates/cache.py", "import alerts.tasks"),
+    "alerts-reads-only": ("alerts/evaluation.py", "import rates.models"),
 }
 
 
@@ -58,7 +60,7 @@ def test_every_contract_has_a_breach():
 @pytest.mark.parametrize("contract", sorted(BREACHES))
 def test_import_contract_catches_a_breach(contract, tmp_path):
     # A contract that names a wrong module or allows too much would pass on any code.
-    for package in ("koel", "rates", "scrapers", "pages"):
+    for package in ("koel", "rates", "scrapers", "pages", "alerts"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     path, line = BREACHES[contract]

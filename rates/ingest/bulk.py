@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import psycopg.errors
 from django.db import IntegrityError, connection, transaction
@@ -218,6 +219,26 @@ class LatestFold:
         quotes.update({t: [str(r.rate), iso(r.observed_at), r.derived] for t, r in fresh})
         newest = max(times) if held is None else max(held.newest, *times)
         return json.dumps(quotes, separators=(",", ":")), newest
+
+
+def changed_pairs(
+    newest_per_pair: dict[str, dict[str, RateRow]], stored: dict[str, StoredLatest]
+) -> dict[tuple[str, str], RateRow]:
+    """{(base, target): the batch's newest row} of the pairs whose latest quote of this source
+    the batch changes: a new pair, a newer observation at another rate, or a new rate at the
+    stored instant. A re-sent quote (same rate, however new) changes nothing a watcher sees."""
+    changed = {}
+    for base, targets in newest_per_pair.items():
+        held = stored.get(base)
+        quotes = json.loads(held.quotes) if held else {}
+        for target, row in targets.items():
+            quote = quotes.get(target)
+            if quote is None or (
+                Decimal(quote[0]) != row.rate
+                and datetime.fromisoformat(quote[1]) <= row.observed_at
+            ):
+                changed[(base, target)] = row
+    return changed
 
 
 def _copy_into(table: str, batch: Batch, meanwhile: Callable[[], None]) -> None:

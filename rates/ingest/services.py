@@ -12,6 +12,7 @@ from rates.ingest.bulk import (
     Batch,
     LatestFold,
     any_stored,
+    changed_pairs,
     copy_or_merge,
     lock_source,
     merge,
@@ -20,6 +21,7 @@ from rates.ingest.bulk import (
 )
 from rates.ingest.partitions import partitions_ensure
 from rates.ingest.validation import ValidRows, rates_validate
+from rates.signals import announce_on_commit
 from rates.table import months_between
 from rates.types import RateRow
 
@@ -65,4 +67,5 @@ def rates_write(*, valid: ValidRows) -> UpsertResult:
         bump_on_commit(batch.newest_per_pair)
         # Counted once committed: a rolled-back write stored nothing (/metrics).
         transaction.on_commit(lambda: counter_add("rates_stored", source, written))
+        announce_on_commit(source, changed_pairs(batch.newest_per_pair, stored))
     return UpsertResult(received=len(rows), written=written, first=batch.first, last=batch.last)

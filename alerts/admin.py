@@ -1,0 +1,48 @@
+from django.contrib import admin, messages
+from django.db import models
+
+from alerts.models import AlertFiring, AlertRule, Delivery
+from alerts.services import NoRateToSend, firing_test_send
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "owner", "condition", "threshold", "active", "armed"]
+    list_filter = ["active", "armed", "condition"]
+    search_fields = ["name", "base", "target", "owner__username"]
+    readonly_fields = ["armed", "last_fired_at", "created_at"]
+    raw_id_fields = ["owner"]
+    actions = ["send_test_notification"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.action(description="Send a test notification")
+    def send_test_notification(self, request, queryset) -> None:
+        for rule in queryset.select_related("owner"):
+            try:
+                firing_test_send(rule=rule)
+            except NoRateToSend as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"Test notification queued for {rule}.")
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    readonly_fields = ["channel", "outcome", "attempts", "last_attempt_at", "last_error"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AlertFiring)
+class AlertFiringAdmin(admin.ModelAdmin):
+    list_display = ["rule", "rate", "observed_at", "source", "fired_at", "is_test"]
+    list_filter = ["is_test", "fired_at"]
+    list_select_related = ["rule"]
+    readonly_fields = [f.name for f in AlertFiring._meta.fields]
+    inlines = [DeliveryInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False

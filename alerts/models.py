@@ -1,0 +1,160 @@
+"""Alert rules, their firings (the alert history, and the in-app channel) and each firing's
+delivery per channel."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import models
+
+from alerts.validation import pair_errors
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Condition(models.TextChoices):
+    ABOVE = "above", "rate above the threshold"
+    BELOW = "below", "rate below the threshold"
+    CHANGE_PCT = "change_pct", "change of at least threshold % over the window"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "email"
+    WEBHOOK = "webhook", "webhook"
+    SLACK = "slack", "Slack-compatible webhook"
+
+
+MAX_WINDOW_HOURS = 24 * 31
+
+# Deliveries POST over HTTP(S) only (URLField alone also admits ftp://).
+WEB_URL = URLValidator(schemes=["http", "https"])
+
+
+class AlertRule(models.Model):
+    """Watch one pair (1 base = rate target, any pair Koel can quote) for a condition.
+
+    `armed` is False from a firing until the rate moved back past the threshold by `hysteresis`
+    (in the threshold's unit: the rate, or percentage points for change_pct)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_rules"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    base = models.CharField(max_length=3)
+    target = models.CharField(max_length=3)
+    condition = models.CharField(max_length=16, choices=Condition.choices)
+    threshold = models.DecimalField(max_digits=28, decimal_places=12)
+    window_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_HOURS)],
+        help_text="change_pct only: the change is measured against the rate in force this "
+        "many hours before the newest observation.",
+    )
+    hysteresis = models.DecimalField(max_digits=28, decimal_places=12, default=0)
+    cooldown = models.DurationField(default=timedelta(hours=1))
+    active = models.BooleanField(default=True)
+    armed = models.BooleanField(default=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    notify_email = models.BooleanField(default=True)
+    webhook_url = models.URLField(blank=True, validators=[WEB_URL])
+    webhook_secret = models.CharField(max_length=64, default=new_secret)
+    slack_url = models.URLField(blank=True, validators=[WEB_URL])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold__gt=0), name="alert_threshold_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hysteresis__gte=0), name="alert_hysteresis_gte_0"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["base"], condition=models.Q(active=True), name="alert_active_base"
+            ),
+            models.Index(
+                fields=["target"], condition=models.Q(active=True), name="alert_active_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.base}/{self.target} {self.condition} {self.threshold}"
+
+    def clean(self) -> None:
+        self.base, self.target = self.base.upper(), self.target.upper()
+        errors = {}
+        if self.threshold is not None and self.threshold <= 0:
+            errors["threshold"] = "The threshold must be greater than 0."
+        if self.hysteresis is not None and self.hysteresis < 0:
+            errors["hysteresis"] = "The hysteresis margin cannot be negative."
+        if self.cooldown is not None and self.cooldown.total_seconds() < 0:
+            errors["cooldown"] = "The cooldown cannot be negative."
+        if self.base and self.target:
+            errors.update(pair_errors(self.base, self.target))
+        if errors:
+            raise ValidationError(errors)
+
+    def channels(self) -> list[str]:
+        """The channels a firing is delivered to, besides in-app (the firing itself)."""
+        wanted = {
+            Channel.EMAIL: self.notify_email,
+            Channel.WEBHOOK: bool(self.webhook_url),
+            Channel.SLACK: bool(self.slack_url),
+        }
+        return [channel for channel, on in wanted.items() if on]
+
+
+class AlertFiring(models.Model):
+    """One time a rule fired: the rate that triggered it and the observation it came from."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="firings")
+    rate = models.DecimalField(max_digits=28, decimal_places=12)
+    reference_rate = models.DecimalField(
+        max_digits=28,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="change_pct: the rate in force at the window's start.",
+    )
+    observed_at = models.DateTimeField()
+    source = models.CharField(max_length=200)  # the sources behind the rate, comma-separated
+    fired_at = models.DateTimeField()
+    is_test = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        indexes = [models.Index(fields=["rule", "-fired_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.rate} ({self.fired_at:%Y-%m-%d %H:%M})"
+
+
+class Outcome(models.TextChoices):
+    PENDING = "pending", "pending"
+    DELIVERED = "delivered", "delivered"
+    FAILED = "failed", "failed"
+
+
+class Delivery(models.Model):
+    """A firing sent over one channel; every attempt is counted and the last error kept."""
+
+    firing = models.ForeignKey(AlertFiring, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["firing", "channel"], name="delivery_one_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.outcome}"
