@@ -22,6 +22,7 @@ ONE = DataSubscriptionSerializer
     destroy=documented("Delete a data webhook and its deliveries", 204, None, 404),
 )
 class DataSubscriptionViewSet(viewsets.ModelViewSet):
+    queryset = DataSubscription.objects.none()  # the schema's model; requests use get_queryset
     serializer_class = DataSubscriptionSerializer
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
@@ -41,6 +42,7 @@ class DataSubscriptionViewSet(viewsets.ModelViewSet):
 class DataDeliveryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    queryset = DataDelivery.objects.none()  # the schema's model; requests use get_queryset
     serializer_class = DataDeliverySerializer
     authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]

@@ -144,3 +144,23 @@ def test_nav_is_the_same_for_everyone(browser, owner, quoted):
     assert 'href="/accounts/login/"' in html
     assert owner.get_username() not in html
     assert "no-cache" in browser.get(PAGE)["Cache-Control"]
+
+
+def test_password_change(browser, owner):
+    url = "/accounts/password_change/"
+    assert browser.get(url).status_code == 200
+    wrong = browser.post(
+        url, {"old_password": "nope", "new_password1": "x-Long-93", "new_password2": "x-Long-93"}
+    )
+    assert "incorrectly" in field_errors(wrong.content.decode(), "old_password")
+    answer = browser.post(
+        url,
+        {
+            "old_password": "pw",
+            "new_password1": "x-Longer-pass-93",
+            "new_password2": "x-Longer-pass-93",
+        },
+    )
+    assert answer["Location"] == "/accounts/password_change/done/"
+    owner.refresh_from_db()
+    assert owner.check_password("x-Longer-pass-93")

@@ -158,3 +158,19 @@ def test_admin_manages_subscriptions(admin_client, owner, currencies):
     refused = admin_client.post(url, admin_form(owner, currencies="EUR,XYZ"))
     assert refused.status_code == 200
     assert "Unknown currency code: XYZ" in refused.text
+
+
+def test_gives_up_after_the_last_retry_and_lists_deliveries(land, subscribe, api):
+    with Receiver([500] * 6) as hook:
+        sub = subscribe(hook.url, "USD")
+        land("ecb", ("EUR", "USD", "1.1", DAY))
+    assert len(hook.requests) == 6  # the first try and 5 retries
+    listed = api.get(f"{SUBSCRIPTIONS}deliveries/").json()["results"]
+    assert [(d["subscription"], d["outcome"], d["attempts"]) for d in listed] == [
+        (sub.id, "failed", 6)
+    ]
+    assert "answered HTTP 500" in listed[0]["last_error"]
+    stranger = get_user_model().objects.create_user("stranger", "s@example.com", "pw")
+    other = APIClient()
+    other.force_login(stranger)
+    assert other.get(f"{SUBSCRIPTIONS}deliveries/{listed[0]['id']}/").status_code == 404
