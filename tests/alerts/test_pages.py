@@ -121,7 +121,7 @@ def test_another_users_rule_is_404(browser, rule, quoted):
 
 
 def test_firings_listed_with_delivery_outcomes(browser, rule, quoted):
-    mine = rule("EUR", "USD", "above", "1.0")
+    mine = rule("EUR", "USD", "above", "10")
     firing = AlertFiring.objects.create(
         rule=mine,
         rate="1.1",
@@ -133,6 +133,7 @@ def test_firings_listed_with_delivery_outcomes(browser, rule, quoted):
         firing=firing, channel="webhook", outcome="failed", attempts=6, last_error="HTTP 500"
     )
     html = browser.get(PAGE).content.decode()
+    assert "above the threshold 10<" in html  # not 1E+1
     assert "1 EUR = 1.1 USD" in html
     assert "webhook: failed (6 attempts) — HTTP 500" in html
 
