@@ -15,8 +15,15 @@ def currency_choices() -> list[tuple[str, str]]:
 class AlertRuleForm(forms.ModelForm):
     base = forms.ChoiceField(label="From (base)")
     target = forms.ChoiceField(label="To (target)")
-    webhook_url = forms.URLField(required=False, assume_scheme="https", validators=[WEB_URL])
-    slack_url = forms.URLField(required=False, assume_scheme="https", validators=[WEB_URL])
+    webhook_url = forms.URLField(
+        label="Webhook URL", required=False, assume_scheme="https", validators=[WEB_URL]
+    )
+    slack_url = forms.URLField(
+        label="Slack-compatible webhook URL",
+        required=False,
+        assume_scheme="https",
+        validators=[WEB_URL],
+    )
 
     class Meta:
         model = AlertRule
@@ -34,6 +41,7 @@ class AlertRuleForm(forms.ModelForm):
             "webhook_url",
             "slack_url",
         ]
+        labels = {"window_hours": "Window (hours)", "notify_email": "Notify me by email"}
         help_texts = {
             "threshold": "The rate for above/below; a percentage for a change over the window.",
             "cooldown": "At least this long between two firings, e.g. 01:00:00.",
