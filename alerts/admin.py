@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import models
 
-from alerts.models import AlertFiring, AlertRule, Delivery
+from alerts.models import AlertFiring, AlertRule, DataDelivery, DataSubscription, Delivery
 from alerts.services import NoRateToSend, firing_test_send
 
 
@@ -46,3 +46,25 @@ class AlertFiringAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class DataDeliveryInline(admin.TabularInline):
+    model = DataDelivery
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "outcome", "attempts", "last_attempt_at", "last_error"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DataSubscription)
+class DataSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "owner", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["url", "owner__username"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [DataDeliveryInline]

@@ -7,4 +7,4 @@ class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (listens to rates.signals.rates_landed)
+        from . import receivers, receivers_data  # noqa: F401  (listen to rates.signals.rates_landed)

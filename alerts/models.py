@@ -5,11 +5,13 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
-from alerts.validation import pair_errors
+from alerts.validation import currencies_error, pair_errors
 
 
 def new_secret() -> str:
@@ -158,3 +160,50 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.outcome}"
+
+
+class DataSubscription(models.Model):
+    """A data webhook: one signed POST per ingest listing the new rates of pairs that involve
+    any of `currencies` (docs/alerts.md, "Data webhooks")."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_subscriptions"
+    )
+    currencies = ArrayField(models.CharField(max_length=3), help_text="ISO codes, e.g. EUR,USD")
+    url = models.URLField(validators=[WEB_URL])
+    secret = models.CharField(max_length=64, default=new_secret)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [GinIndex(fields=["currencies"], name="datasub_currencies")]
+
+    def __str__(self) -> str:
+        return f"{','.join(self.currencies)} → {self.url}"
+
+    def clean(self) -> None:
+        self.currencies = sorted({code.upper() for code in self.currencies or []})
+        if error := currencies_error(self.currencies):
+            raise ValidationError({"currencies": error})
+
+
+class DataDelivery(models.Model):
+    """One ingest's batch for one subscription. The body is kept, so every retry sends the same
+    rates; every attempt is counted and the last error kept."""
+
+    subscription = models.ForeignKey(
+        DataSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    payload = models.JSONField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "data deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.outcome}"

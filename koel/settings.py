@@ -232,6 +232,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django.contrib.auth.urls under /accounts/ (koel/urls.py); a user who logs in manages alerts.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "alerts-page:index"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

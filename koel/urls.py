@@ -8,6 +8,9 @@ from rates import metrics, views
 urlpatterns = [
     path("api/v1/alerts/", include("alerts.urls")),
     path("api/v1/", include("rates.api.urls")),
+    path("accounts/", include("koel.accounts")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("alerts/", include("alerts.urls_pages")),
     path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("health/", views.health, name="health"),
