@@ -43,15 +43,16 @@ def answers_at_instants(
     wanted_at: Mapping[datetime, Wanted],
 ) -> dict[datetime, dict[str, dict[str, RateAnswer]]]:
     """{at: {base: {target: RateAnswer}}} for many instants and bases at once, in one query:
-    the observations in force of every pair of the currencies met (bases, targets, pivots),
-    from which each answer is the one `answers_at` gives (the same legs, direct, inverse, cross)."""
+    the observations in force of every pair an answer may use (direct, inverse, the legs to and
+    from the pivots), from which each answer is the one `answers_at` gives."""
     via = pivots()
-    codes = set(via)
+    pairs = set()
     for wanted in wanted_at.values():
-        codes.update(wanted)
-        codes.update(t for targets in wanted.values() for t in targets)
+        for base, targets in wanted.items():
+            for target in targets:
+                pairs.update(_legs(base, target, via))
     instants = list(wanted_at)
-    observed = observations_at_instants(bases=codes, targets=codes, ats=instants)
+    observed = observations_at_instants(pairs=pairs, ats=instants)
     found = {}
     for at, observations in zip(instants, observed, strict=True):
         leg = remembered(partial(observed_leg, observations))
@@ -68,3 +69,12 @@ def _answered(leg, base: str, targets: Sequence[str], via) -> dict[str, RateAnsw
         if answer is not None:
             answers[target] = answer
     return answers
+
+
+def _legs(base: str, target: str, via: Sequence[str]) -> list[tuple[str, str]]:
+    """The pairs whose observations can answer base→target: itself, its opposite, and both
+    directions of each leg through a pivot."""
+    legs = [(base, target), (target, base)]
+    for pivot in via:
+        legs += [(base, pivot), (pivot, base), (pivot, target), (target, pivot)]
+    return legs

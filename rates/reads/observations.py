@@ -47,10 +47,11 @@ _AT_MANY_SQL = """
 SELECT DISTINCT ON (w.n, r.base_id, r.target_id)
        w.n, r.base_id, r.target_id, r.rate, r.observed_at, r.source_id, r.derived
 FROM unnest(%(ats)s::timestamptz[]) WITH ORDINALITY AS w(at, n)
-JOIN rates_exchangerate r ON r.observed_at > w.at - %(lookback)s AND r.observed_at <= w.at
+CROSS JOIN unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
+JOIN rates_exchangerate r ON r.base_id = p.base AND r.target_id = p.target
+  AND r.observed_at > w.at - %(lookback)s AND r.observed_at <= w.at
 JOIN rates_source s ON s.code = r.source_id
 WHERE r.observed_at > %(since)s AND r.observed_at <= %(until)s
-  AND r.base_id = ANY(%(bases)s) AND r.target_id = ANY(%(targets)s)
 ORDER BY 1, 2, 3, 5 DESC, 7, s.priority, 6
 """
 
@@ -155,16 +156,17 @@ def observations_at(
 
 
 def observations_at_instants(
-    *, bases: Iterable[str], targets: Iterable[str], ats: Sequence[datetime]
+    *, pairs: Iterable[tuple[str, str]], ats: Sequence[datetime]
 ) -> list[dict]:
-    """For each of `ats`, in order, {(base, target): Observation} in force then (as
-    `observations_at`), in one query whatever the number of instants."""
+    """For each of `ats`, in order, {(base, target): Observation} in force then of each of
+    `pairs` (as `observations_at`), in one query whatever the number of pairs and instants."""
     for at in ats:
         require_aware(at, "at")
     if not ats:
         return []
     lookback = timedelta(days=settings.KOEL_RATE_LOOKBACK_DAYS)
-    params = {"bases": sorted(set(bases)), "targets": sorted(set(targets)), "ats": list(ats)}
+    pairs = sorted(set(pairs))
+    params = {"bases": [b for b, _ in pairs], "targets": [t for _, t in pairs], "ats": list(ats)}
     params.update(lookback=lookback, since=_before(min(ats), lookback), until=max(ats))
     found: list[dict] = [{} for _ in ats]
     with fast_cursor() as cursor:
