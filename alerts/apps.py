@@ -7,4 +7,9 @@ class AlertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from rates.metrics import collector_register
+
         from . import receivers, receivers_data  # noqa: F401  (listen to rates.signals.rates_landed)
+        from .metrics import COLLECTOR
+
+        collector_register(COLLECTOR)  # the alerts' figures on /metrics

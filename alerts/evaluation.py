@@ -1,7 +1,8 @@
-"""Evaluate the active rules a write of rates may have changed, in a few queries whatever the
-number of rules: the rules in one query, then per base one read of the latest rates and, for
-change_pct rules, one read per (base, window) of the rates in force at the window's start, then
-the firings in one bulk insert and the rules' state in one bulk update."""
+"""Evaluate the active rules a write of rates may have changed, in a constant number of queries
+whatever the number of rules, bases and windows: the rules in one query, the latest rates of
+every rule's pair in one read (rates_for_bases), the rates in force at every change_pct window's
+start in one more (rates_for_bases_at, all window lengths at once), then the firings in one bulk
+insert and the rules' state in two updates."""
 
 import logging
 from collections import defaultdict
@@ -17,7 +18,7 @@ from django.utils import timezone
 from alerts.delivery import deliveries_create
 from alerts.models import AlertFiring, AlertRule, Condition
 from rates.exceptions import KoelError
-from rates.reads import known_codes, rates_for_base
+from rates.reads import known_codes, rates_for_bases, rates_for_bases_at
 from rates.types import RateAnswer
 
 logger = logging.getLogger(__name__)
@@ -81,47 +82,57 @@ def judgeable(rules: list[AlertRule]) -> list[AlertRule]:
     return [rule for rule in rules if rule.base in known and rule.target in known]
 
 
-def read(base: str, targets: list[str], at: datetime | None) -> dict[str, RateAnswer]:
-    """rates_for_base, or nothing when it refuses (a currency gone from the catalog since the
-    rule was made): one broken base must not stop the evaluation of every other rule."""
+def guarded(read, *args):
+    """A batch read, or nothing when it refuses (a currency gone from the catalog between
+    `judgeable` and the read): the evaluation must not fail the ingest that triggered it."""
     try:
-        return rates_for_base(base, targets=targets, at=at)
+        return read(*args)
     except KoelError as exc:
-        logger.warning("alerts: rules on base %s not evaluated: %s", base, exc)
+        logger.warning("alerts: rules not evaluated: %s", exc)
         return {}
 
 
-def current_rates(rules: list[AlertRule]) -> dict[tuple[str, str], RateAnswer]:
-    """The latest rate of each rule's pair: one read per distinct base."""
+def wanted_targets(rules: Iterable[AlertRule]) -> dict[str, list[str]]:
+    """{base: its rules' targets, sorted}."""
     targets: dict[str, set[str]] = defaultdict(set)
     for rule in rules:
         targets[rule.base].add(rule.target)
-    found = {}
-    for base, wanted in targets.items():
-        for target, answer in read(base, sorted(wanted), None).items():
-            found[(base, target)] = answer
-    return found
+    return {base: sorted(wanted) for base, wanted in targets.items()}
+
+
+def current_rates(rules: list[AlertRule]) -> dict[tuple[str, str], RateAnswer]:
+    """The latest rate of each rule's pair: one read for every base."""
+    found = guarded(rates_for_bases, wanted_targets(rules))
+    return {
+        (base, target): answer
+        for base, answers in found.items()
+        for target, answer in answers.items()
+    }
 
 
 def reference_rates(
     rules: list[AlertRule], current: dict[tuple[str, str], RateAnswer]
 ) -> dict[int, Decimal]:
     """{rule id: the rate in force at its window's start} of the change_pct rules, the window
-    ending at the newest observation of the write (one read per distinct base and window)."""
+    ending at the newest observation of the write (one read for every base and window)."""
     pending = [
         r for r in rules if r.condition == Condition.CHANGE_PCT and (r.base, r.target) in current
     ]
     if not pending:
         return {}
     end = max(answer.observed_at for answer in current.values())
-    groups: dict[tuple[str, int], list[AlertRule]] = defaultdict(list)
+    by_window: dict[datetime, list[AlertRule]] = defaultdict(list)
     for rule in pending:
-        groups[(rule.base, rule.window_hours)].append(rule)
+        by_window[end - timedelta(hours=rule.window_hours)].append(rule)
+    instants = {at: wanted_targets(group) for at, group in by_window.items()}
+    answers = guarded(rates_for_bases_at, instants)
     found = {}
-    for (base, hours), group in groups.items():
-        at = end - timedelta(hours=hours)
-        answers = read(base, sorted({r.target for r in group}), at)
-        found.update({r.id: answers[r.target].rate for r in group if r.target in answers})
+    for at, group in by_window.items():
+        held = answers.get(at, {})
+        for rule in group:
+            answer = held.get(rule.base, {}).get(rule.target)
+            if answer is not None:
+                found[rule.id] = answer.rate
     return found
 
 

@@ -9,7 +9,9 @@ Two kinds of figures, so that granian's several web workers and the Celery worke
   without it they are this process's own.
 - Everything else is read at scrape time from where it is already kept: rates stored (a Redis
   counter the write path adds to, rates.counters), attempts and latency per source (Source's
-  counters), scrape runs by status, freshness per group, the quarantine's size.
+  counters), scrape runs by status, freshness per group, the quarantine's size; and the
+  figures of apps built on rates, whose collectors `collector_register` adds (rates imports no
+  app: each registers its own from its AppConfig.ready, e.g. alerts.metrics).
 
 Off unless KOEL_METRICS_TOKEN is set; then a scraper sends `Authorization: Bearer <token>`.
 """
@@ -48,6 +50,17 @@ REQUEST_LATENCY = Histogram(
     registry=REQUESTS,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+# Collectors of other apps, read at scrape time beside StoredCollector (collector_register).
+APP_COLLECTORS: list = []
+
+
+def collector_register(collector) -> None:
+    """Add an app's collector (an object with `collect()` yielding metric families) to /metrics;
+    registering the same collector twice (ready() run again in tests) adds it once."""
+    if collector not in APP_COLLECTORS:
+        APP_COLLECTORS.append(collector)
 
 
 class RequestMetricsApp:
@@ -144,6 +157,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return response
     stored = CollectorRegistry()
     stored.register(StoredCollector())
+    for collector in APP_COLLECTORS:
+        stored.register(collector)
     body = generate_latest(_request_registry()) + generate_latest(stored)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 

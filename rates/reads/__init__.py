@@ -20,11 +20,12 @@ target's minor unit (and CLDR rounding increment), halves away from zero. Amount
 an answer, never looked up: a cached answer serves every amount.
 
 Modules: catalog (currencies, sources), observations (the loading queries), resolution (direct,
-inverse, cross), blending, latest, instant, lookup (rate_for, rates_for_base), history,
-conversion, coverage, freshness (the admin dashboard's counts), provenance (the sources behind
-a history).
+inverse, cross), blending, latest, instant, lookup (rate_for, rates_for_base), batch
+(rates_for_bases: many bases at once), history, conversion, coverage, freshness (the admin
+dashboard's counts), provenance (the sources behind a history).
 """
 
+from rates.reads.batch import rates_for_bases, rates_for_bases_at
 from rates.reads.catalog import (
     active_codes,
     currency_digits,
@@ -79,6 +80,8 @@ __all__ = [
     "pivots",
     "rate_for",
     "rates_for_base",
+    "rates_for_bases",
+    "rates_for_bases_at",
     "rates_per_day",
     "require_aware",
     "require_known",

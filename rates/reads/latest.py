@@ -91,3 +91,25 @@ def _leg(quotes: Quotes, market: set, groups: dict, window, source, base: str, t
 def _crossed(groups: dict, window, first: RateAnswer, second: RateAnswer, via: str) -> RateAnswer:
     refresh = window(groups.get(first.base), groups.get(second.target))
     return crossed(first, second, via, refresh)
+
+
+def latest_answers_many(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[str, RateAnswer]]:
+    """{base: {target: RateAnswer}} for many bases at once, in one query whatever their number:
+    the rows of every currency met (bases, targets, pivots) hold every leg any answer needs, so
+    each answer is the one `latest_answers` gives (the same legs, blends and crosses)."""
+    via = pivots()
+    codes = sorted({*wanted, *(t for targets in wanted.values() for t in targets), *via})
+    groups: dict[str, str] = {}
+    market: set[tuple[str, str]] = set()
+    quotes = _gathered(groups, market, [(codes, codes)])
+    window = window_rule()
+    leg = remembered(partial(_leg, quotes, market, groups, window, None))
+    cross = partial(_crossed, groups, window)
+    found = {}
+    for base, targets in wanted.items():
+        answers = found[base] = {}
+        for target in targets:
+            answer = answer_pair(leg, base, target, via, cross=cross)
+            if answer is not None:
+                answers[target] = answer
+    return found

@@ -40,6 +40,21 @@ WHERE r.observed_at > %(since)s AND r.observed_at <= %(at)s
 ORDER BY 1, 2, 4 DESC, 6, s.priority, 5
 """
 
+# The same for several instants at once: of each pair, the observation in force at each instant
+# `w.at` within the lookback window. The outer bounds on observed_at (the earliest window's start,
+# the latest instant) are constants, so PostgreSQL still prunes partitions while planning.
+_AT_MANY_SQL = """
+SELECT DISTINCT ON (w.n, r.base_id, r.target_id)
+       w.n, r.base_id, r.target_id, r.rate, r.observed_at, r.source_id, r.derived
+FROM unnest(%(ats)s::timestamptz[]) WITH ORDINALITY AS w(at, n)
+CROSS JOIN unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
+JOIN rates_exchangerate r ON r.base_id = p.base AND r.target_id = p.target
+  AND r.observed_at > w.at - %(lookback)s AND r.observed_at <= w.at
+JOIN rates_source s ON s.code = r.source_id
+WHERE r.observed_at > %(since)s AND r.observed_at <= %(until)s
+ORDER BY 1, 2, 3, 5 DESC, 7, s.priority, 6
+"""
+
 Ranked = tuple[Observation, int]  # an observation and its source's priority
 # The priority of a source the held catalog does not know yet (added since it was read): last.
 UNRANKED = 2**15
@@ -138,6 +153,27 @@ def observations_at(
     with fast_cursor() as cursor:
         cursor.execute(_AT_SQL.format(source_filter=source_filter), params)
         return {(row[0], row[1]): Observation(*row) for row in cursor.fetchall()}
+
+
+def observations_at_instants(
+    *, pairs: Iterable[tuple[str, str]], ats: Sequence[datetime]
+) -> list[dict]:
+    """For each of `ats`, in order, {(base, target): Observation} in force then of each of
+    `pairs` (as `observations_at`), in one query whatever the number of pairs and instants."""
+    for at in ats:
+        require_aware(at, "at")
+    if not ats:
+        return []
+    lookback = timedelta(days=settings.KOEL_RATE_LOOKBACK_DAYS)
+    pairs = sorted(set(pairs))
+    params = {"bases": [b for b, _ in pairs], "targets": [t for _, t in pairs], "ats": list(ats)}
+    params.update(lookback=lookback, since=_before(min(ats), lookback), until=max(ats))
+    found: list[dict] = [{} for _ in ats]
+    with fast_cursor() as cursor:
+        cursor.execute(_AT_MANY_SQL, params)
+        for n, *row in cursor.fetchall():
+            found[n - 1][(row[0], row[1])] = Observation(*row)
+    return found
 
 
 def _before(at: datetime, span: timedelta) -> datetime:

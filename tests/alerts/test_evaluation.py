@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -6,6 +7,7 @@ from django.utils import timezone
 
 from alerts.evaluation import rules_evaluate
 from alerts.models import AlertFiring
+from rates.reads import active_codes
 
 
 def fired(rule) -> list[str]:
@@ -169,28 +171,42 @@ def test_inactive_rules_never_fire(land, rule):
     assert fired(watch) == []
 
 
-def make_rules(rule, count):
-    pairs = [("EUR", t) for t in ("USD", "GBP", "JPY", "CHF")] + [("USD", "JPY"), ("GBP", "JPY")]
-    conditions = [("above", "0.001"), ("below", "100000"), ("change_pct", "1")]
+def make_rules(rule, codes, count, windows):
+    """`count` rules over pairs of `codes` (crosses via EUR, and EUR's own), above/below/change_pct
+    in turn, the change_pct ones over `windows` distinct window lengths."""
     for i in range(count):
-        base, target = pairs[i % len(pairs)]
-        condition, threshold = conditions[i % len(conditions)]
-        rule(base, target, condition, threshold, window_hours=24 * (1 + i % 2))
+        base = codes[i % len(codes)]
+        target = codes[(i + 1 + (i // len(codes)) % (len(codes) - 1)) % len(codes)]
+        condition, threshold = [("above", "0.0001"), ("below", "100000"), ("change_pct", "1")][
+            i % 3
+        ]
+        rule(base, target, condition, threshold, window_hours=1 + (i // 3) % windows)
 
 
-@pytest.mark.parametrize("count", [10, 200])
-def test_evaluation_queries_do_not_grow_with_the_rules(
-    store, rule, count, django_assert_max_num_queries
+def quote_days(store, codes):
+    """EUR against each code on three days, the last moving each by a different share (3%, 6%,
+    ...), so every pair of them, direct or crossed, moved more than 1% on the last day."""
+    for day in (4, 5, 6):
+        rates = []
+        for n, code in enumerate(codes):
+            before = Decimal(1) + Decimal(n) / 10
+            rate = before * (1 + Decimal("0.03") * (n + 1)) if day == 6 else before
+            rates.append(("EUR", code, format(rate.quantize(Decimal("0.0001")), "f")))
+        store("ecb", *[(*r, f"2026-01-0{day}T16:00") for r in rates])
+
+
+@pytest.mark.parametrize(("count", "bases", "windows"), [(10, 2, 1), (300, 30, 40)])
+def test_evaluation_queries_do_not_grow_with_the_rules_bases_or_windows(
+    store, rule, count, bases, windows, django_assert_max_num_queries
 ):
-    make_rules(rule, count)
-    before = [("USD", "1.1"), ("GBP", "0.85"), ("JPY", "160"), ("CHF", "0.95")]
-    after = [("USD", "1.2"), ("GBP", "0.8"), ("JPY", "170"), ("CHF", "0.9")]
-    for day, rates in [(4, before), (5, before), (6, after)]:
-        store("ecb", *[("EUR", t, r, f"2026-01-0{day}T16:00") for t, r in rates])
-    with django_assert_max_num_queries(25):
-        firings = rules_evaluate(codes=["EUR", "USD", "GBP", "JPY", "CHF"])
+    codes = ["EUR", *[c for c in active_codes() if c not in ("EUR", "USD")][: bases - 1]]
+    quote_days(store, codes[1:])
+    make_rules(rule, codes, count, windows)
+    with django_assert_max_num_queries(7):
+        firings = rules_evaluate(codes=codes)
     # Every rule fires: above/below thresholds are far out, every pair moved more than 1%.
     assert len(firings) == count
+    assert len({(f.rule.base, f.rule.window_hours) for f in firings}) >= min(bases, windows)
 
 
 def test_scraped_rates_fire_when_published_not_while_quarantined(
