@@ -47,7 +47,8 @@ def broker():
 
         def sent() -> list[tuple[str, str, list]]:
             # LPUSH puts new messages at the head: the test's are the first len - before.
-            fresh = client.lrange("celery", 0, client.llen("celery") - before - 1)
+            count = client.llen("celery") - before
+            fresh = client.lrange("celery", 0, count - 1) if count > 0 else []
             headers = [json.loads(raw)["headers"] for raw in fresh]
             return [(h["task"], h["id"], h["argsrepr"]) for h in headers]
 
