@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "scrapers",
     "pages",
     "alerts",
+    "monitor",
 ]
 
 MIDDLEWARE = [
