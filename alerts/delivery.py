@@ -2,6 +2,7 @@
 failing channel never holds up another, nor the ingest that caused the firing."""
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.db import transaction
@@ -14,12 +15,17 @@ from alerts.models import AlertFiring, Delivery, Outcome
 logger = logging.getLogger(__name__)
 
 
-def deliveries_create(*, firings: list[AlertFiring]) -> list[Delivery]:
-    """A pending delivery per channel of each firing (one insert), queued once this commits."""
+def deliveries_create(
+    *, firings: list[AlertFiring], channels: Mapping[int, list[str]] | None = None
+) -> list[Delivery]:
+    """A pending delivery per channel of each firing (one insert), queued once this commits.
+    `channels`: {rule id: its channels}, when known (else each firing's rule is asked)."""
     deliveries = Delivery.objects.bulk_create(
         Delivery(firing=firing, channel=channel)
         for firing in firings
-        for channel in firing.rule.channels()
+        for channel in (
+            channels[firing.rule_id] if channels is not None else firing.rule.channels()
+        )
     )
     ids = [delivery.id for delivery in deliveries]
     if ids:

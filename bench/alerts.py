@@ -170,15 +170,17 @@ class Statements:
     """Django execute wrapper: statements issued and their seconds (client side)."""
 
     def __init__(self) -> None:
-        self.count, self.seconds = 0, 0.0
+        self.count, self.seconds, self.each = 0, 0.0, []
 
     def __call__(self, execute, sql, params, many, context):
         start = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
+            took = time.perf_counter() - start
             self.count += 1
-            self.seconds += time.perf_counter() - start
+            self.seconds += took
+            self.each.append((took, " ".join(sql.split())[:70]))
 
 
 def timed(call):
@@ -262,6 +264,8 @@ def report(r: dict) -> None:
             f"({st.seconds:.3f} s), {len(firings):,} firings"
         )
     firings, seconds, statements = r["full"]
+    for took, sql in statements.each:
+        print(f"  {took * 1000:7.1f} ms  {sql}")
     print(f"firings stored: {r['stored']:,} of {r['rules']:,} rules ({r['pairs']:,} pairs)")
     share = seconds / r["upsert"]
     verdict = "met" if share <= 0.10 else "NOT met"

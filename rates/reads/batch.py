@@ -1,7 +1,9 @@
 """The rates of many bases at once (alerts evaluate thousands of pairs after each ingest): the
 same answers as rates_for_base gives each base, in a constant number of queries whatever the
-number of bases — one on rates_latestrates for the latest, one on the partitioned table for any
-number of instants."""
+number of bases: on rates_latestrates for the latest, on the partitioned table for any number
+of instants, each time one for the pairs both ways and one more only when some pair needs a
+cross rate (its legs through the pivots). Only the pairs asked are decoded, not every quote of
+the bases met."""
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -18,8 +20,8 @@ Answers = dict[str, dict[str, RateAnswer]]  # {base: {target: answer}}
 
 def rates_for_bases(bases_targets: Wanted, *, at: datetime | None = None) -> Answers:
     """{base: {target: RateAnswer}}: of each base, what rates_for_base(base, targets=...,
-    at=at) answers (targets nothing answers are absent), in one query. Raises InvalidQuery (a
-    naive `at`) and UnknownCurrency for a code Koel does not know."""
+    at=at) answers (targets nothing answers are absent), in at most two queries. Raises
+    InvalidQuery (a naive `at`) and UnknownCurrency for a code Koel does not know."""
     if at is not None:
         return rates_for_bases_at({at: bases_targets})[at]
     wanted = _wanted(bases_targets)
@@ -30,7 +32,8 @@ def rates_for_bases(bases_targets: Wanted, *, at: datetime | None = None) -> Ans
 
 def rates_for_bases_at(instants: Mapping[datetime, Wanted]) -> dict[datetime, Answers]:
     """{at: {base: {target: RateAnswer}}}: for each instant, what rates_for_base(base,
-    targets=..., at=at) answers of each of its bases, in one query whatever the instants."""
+    targets=..., at=at) answers of each of its bases, in at most two queries whatever the
+    instants."""
     for at in instants:
         require_aware(at, "at")
     wanted = {at: _wanted(bases_targets) for at, bases_targets in instants.items()}

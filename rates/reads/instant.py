@@ -12,7 +12,14 @@ from functools import partial
 
 from rates.reads.catalog import pivots
 from rates.reads.observations import observations_at, observations_at_instants
-from rates.reads.resolution import answer_pair, first_bases, observed_leg, remembered
+from rates.reads.resolution import (
+    answer_pair,
+    both_ways,
+    first_bases,
+    observed_leg,
+    pivot_legs,
+    remembered,
+)
 from rates.types import RateAnswer
 
 
@@ -42,24 +49,30 @@ Wanted = Mapping[str, Sequence[str]]  # {base: targets}
 def answers_at_instants(
     wanted_at: Mapping[datetime, Wanted],
 ) -> dict[datetime, dict[str, dict[str, RateAnswer]]]:
-    """{at: {base: {target: RateAnswer}}} for many instants and bases at once, in one query:
-    the observations in force of every pair an answer may use (direct, inverse, the legs to and
-    from the pivots), from which each answer is the one `answers_at` gives."""
+    """{at: {base: {target: RateAnswer}}} for many instants and bases at once, in at most two
+    queries: the observations in force of every wanted pair both ways, then, only for pairs
+    those leave unanswered, of both ways of their legs through the pivots. A cross rate is used
+    only without a direct or inverse observation, so each answer is the one `answers_at` gives."""
     via = pivots()
-    pairs = set()
-    for wanted in wanted_at.values():
-        for base, targets in wanted.items():
-            for target in targets:
-                pairs.update(_legs(base, target, via))
-    instants = list(wanted_at)
-    observed = observations_at_instants(pairs=pairs, ats=instants)
-    found = {}
-    for at, observations in zip(instants, observed, strict=True):
-        leg = remembered(partial(observed_leg, observations))
-        found[at] = {
-            base: _answered(leg, base, targets, via) for base, targets in wanted_at[at].items()
-        }
-    return found
+    pairs = {
+        at: [(base, target) for base, targets in wanted.items() for target in targets]
+        for at, wanted in wanted_at.items()
+    }
+    read = {at: both_ways(asked) for at, asked in pairs.items()}
+    observed = observations_at_instants(read)
+    legs = {at: remembered(partial(observed_leg, observed[at])) for at in wanted_at}
+    missing = {
+        at: pivot_legs([pair for pair in asked if legs[at](*pair) is None], via) - read[at]
+        for at, asked in pairs.items()
+    }
+    if any(missing.values()):
+        # Legs not read yet, so none was computed (and remembered) without its observations.
+        for at, found in observations_at_instants(missing).items():
+            observed[at].update(found)
+    return {
+        at: {base: _answered(legs[at], base, targets, via) for base, targets in wanted.items()}
+        for at, wanted in wanted_at.items()
+    }
 
 
 def _answered(leg, base: str, targets: Sequence[str], via) -> dict[str, RateAnswer]:
@@ -69,12 +82,3 @@ def _answered(leg, base: str, targets: Sequence[str], via) -> dict[str, RateAnsw
         if answer is not None:
             answers[target] = answer
     return answers
-
-
-def _legs(base: str, target: str, via: Sequence[str]) -> list[tuple[str, str]]:
-    """The pairs whose observations can answer base→target: itself, its opposite, and both
-    directions of each leg through a pivot."""
-    legs = [(base, target), (target, base)]
-    for pivot in via:
-        legs += [(base, pivot), (pivot, base), (pivot, target), (target, pivot)]
-    return legs

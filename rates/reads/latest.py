@@ -9,7 +9,7 @@ rows of the base, the pivots and the targets are read at once: one query, whatev
 """
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 
 from rates.reads.blending import blend, window_rule
@@ -18,9 +18,11 @@ from rates.reads.observations import latest_rows
 from rates.reads.resolution import (
     FEW_TARGETS,
     answer_pair,
+    both_ways,
     crossed,
     first_bases,
     invert,
+    pivot_legs,
     remembered,
 )
 from rates.types import RateAnswer, SourceQuote
@@ -94,16 +96,23 @@ def _crossed(groups: dict, window, first: RateAnswer, second: RateAnswer, via: s
 
 
 def latest_answers_many(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[str, RateAnswer]]:
-    """{base: {target: RateAnswer}} for many bases at once, in one query whatever their number:
-    the rows of every currency met (bases, targets, pivots) hold every leg any answer needs, so
-    each answer is the one `latest_answers` gives (the same legs, blends and crosses)."""
+    """{base: {target: RateAnswer}} for many bases at once, in at most two queries whatever their
+    number: the quotes of every wanted pair both ways, then, only for pairs those leave
+    unanswered, both ways of their legs through the pivots. Each answer is the one
+    `latest_answers` gives (the same legs, blends and crosses): a cross rate is used only when
+    no source quotes the pair either way, so the second read changes no answer of the first."""
     via = pivots()
-    codes = sorted({*wanted, *(t for targets in wanted.values() for t in targets), *via})
+    pairs = [(base, target) for base, targets in wanted.items() for target in targets]
     groups: dict[str, str] = {}
     market: set[tuple[str, str]] = set()
-    quotes = _gathered(groups, market, [(codes, codes)])
-    window = window_rule()
+    read, window = both_ways(pairs), window_rule()
+    quotes = _gathered(groups, market, _pair_blocks(read))
     leg = remembered(partial(_leg, quotes, market, groups, window, None))
+    if unanswered := [pair for pair in pairs if leg(*pair) is None]:
+        # Legs not read yet, so none was computed (and remembered) without its quotes.
+        legs = _pair_blocks(pivot_legs(unanswered, via) - read)
+        for pair, found in _gathered(groups, market, legs).items():
+            quotes[pair].extend(found)
     cross = partial(_crossed, groups, window)
     found = {}
     for base, targets in wanted.items():
@@ -113,3 +122,11 @@ def latest_answers_many(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[s
             if answer is not None:
                 answers[target] = answer
     return found
+
+
+def _pair_blocks(pairs: Iterable[tuple[str, str]]) -> list[tuple[list[str], set[str]]]:
+    """The pairs as latest_rows blocks: each base with the targets wanted of it."""
+    targets: dict[str, set[str]] = defaultdict(set)
+    for base, target in pairs:
+        targets[base].add(target)
+    return [([base], wanted) for base, wanted in targets.items()]

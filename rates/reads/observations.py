@@ -10,7 +10,7 @@ query plans over and locks all ~340 monthly partitions).
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -40,16 +40,17 @@ WHERE r.observed_at > %(since)s AND r.observed_at <= %(at)s
 ORDER BY 1, 2, 4 DESC, 6, s.priority, 5
 """
 
-# The same for several instants at once: of each pair, the observation in force at each instant
-# `w.at` within the lookback window. The outer bounds on observed_at (the earliest window's start,
-# the latest instant) are constants, so PostgreSQL still prunes partitions while planning.
+# The same for several instants at once: of each (instant, pair) asked, the observation in force
+# at the instant `w.at` within the lookback window. The outer bounds on observed_at (the earliest
+# window's start, the latest instant) are constants, so PostgreSQL still prunes partitions while
+# planning.
 _AT_MANY_SQL = """
 SELECT DISTINCT ON (w.n, r.base_id, r.target_id)
        w.n, r.base_id, r.target_id, r.rate, r.observed_at, r.source_id, r.derived
-FROM unnest(%(ats)s::timestamptz[]) WITH ORDINALITY AS w(at, n)
-CROSS JOIN unnest(%(bases)s::text[], %(targets)s::text[]) AS p(base, target)
-JOIN rates_exchangerate r ON r.base_id = p.base AND r.target_id = p.target
-  AND r.observed_at > w.at - %(lookback)s AND r.observed_at <= w.at
+FROM unnest(%(ns)s::int[], %(bases)s::text[], %(targets)s::text[]) AS w(n, base, target)
+JOIN rates_exchangerate r ON r.base_id = w.base AND r.target_id = w.target
+  AND r.observed_at > (%(ats)s::timestamptz[])[w.n] - %(lookback)s
+  AND r.observed_at <= (%(ats)s::timestamptz[])[w.n]
 JOIN rates_source s ON s.code = r.source_id
 WHERE r.observed_at > %(since)s AND r.observed_at <= %(until)s
 ORDER BY 1, 2, 3, 5 DESC, 7, s.priority, 6
@@ -156,23 +157,32 @@ def observations_at(
 
 
 def observations_at_instants(
-    *, pairs: Iterable[tuple[str, str]], ats: Sequence[datetime]
-) -> list[dict]:
-    """For each of `ats`, in order, {(base, target): Observation} in force then of each of
-    `pairs` (as `observations_at`), in one query whatever the number of pairs and instants."""
-    for at in ats:
+    wanted: Mapping[datetime, Iterable[tuple[str, str]]],
+) -> dict[datetime, dict]:
+    """{at: {(base, target): Observation}}: of each instant's pairs the observation in force
+    then (as `observations_at`), in one query whatever the number of pairs and instants."""
+    for at in wanted:
         require_aware(at, "at")
-    if not ats:
-        return []
+    instants = list(wanted)
+    found: dict[datetime, dict] = {at: {} for at in instants}
+    # Each pair asked names its instant by number (1-based, as SQL arrays).
+    asked = [(n, pair) for n, at in enumerate(instants, 1) for pair in set(wanted[at])]
+    if not asked:
+        return found
     lookback = timedelta(days=settings.KOEL_RATE_LOOKBACK_DAYS)
-    pairs = sorted(set(pairs))
-    params = {"bases": [b for b, _ in pairs], "targets": [t for _, t in pairs], "ats": list(ats)}
-    params.update(lookback=lookback, since=_before(min(ats), lookback), until=max(ats))
-    found: list[dict] = [{} for _ in ats]
+    params = {
+        "ns": "{" + ",".join(str(n) for n, _ in asked) + "}",
+        "bases": _text_array([base for _, (base, _) in asked]),
+        "targets": _text_array([target for _, (_, target) in asked]),
+        "ats": instants,
+        "lookback": lookback,
+        "since": _before(min(instants), lookback),
+        "until": max(instants),
+    }
     with fast_cursor() as cursor:
         cursor.execute(_AT_MANY_SQL, params)
         for n, *row in cursor.fetchall():
-            found[n - 1][(row[0], row[1])] = Observation(*row)
+            found[instants[n - 1]][(row[0], row[1])] = Observation(*row)
     return found
 
 

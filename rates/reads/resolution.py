@@ -4,7 +4,7 @@ Pure functions; rates.reads.latest and rates.reads.instant decide what a leg (on
 or inverse) is answered from, `answer_pair` how legs make the answer.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Context, Decimal
 from functools import partial
@@ -28,6 +28,22 @@ def first_bases(hubs: Sequence[str], wanted: Sequence[str]) -> list[str]:
     """The bases to read first: the hubs (the base, the pivots) and, for a few targets, those."""
     few = wanted if len(wanted) <= FEW_TARGETS else ()
     return list(dict.fromkeys([*hubs, *few]))
+
+
+def both_ways(pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Each pair and its opposite: what its direct and inverse legs are read from."""
+    return {way for base, target in pairs for way in ((base, target), (target, base))}
+
+
+def pivot_legs(pairs: Iterable[tuple[str, str]], pivots: Sequence[str]) -> set[tuple[str, str]]:
+    """Both directions of each leg through a pivot of each pair: what its cross rates need."""
+    return {
+        way
+        for base, target in pairs
+        for pivot in pivots
+        if pivot not in (base, target)
+        for way in both_ways([(base, pivot), (pivot, target)])
+    }
 
 
 def remembered(leg: Leg) -> Leg:

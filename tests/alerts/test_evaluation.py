@@ -202,7 +202,9 @@ def test_evaluation_queries_do_not_grow_with_the_rules_bases_or_windows(
     codes = ["EUR", *[c for c in active_codes() if c not in ("EUR", "USD")][: bases - 1]]
     quote_days(store, codes[1:])
     make_rules(rule, codes, count, windows)
-    with django_assert_max_num_queries(7):
+    # The lock, the rules, the latest rates (pairs, then the legs of crosses), the rates at the
+    # windows' starts (the same two), the two state updates, the firings, their deliveries.
+    with django_assert_max_num_queries(10):
         firings = rules_evaluate(codes=codes)
     # Every rule fires: above/below thresholds are far out, every pair moved more than 1%.
     assert len(firings) == count
@@ -233,3 +235,46 @@ def test_a_rule_on_a_currency_koel_no_longer_knows_does_not_stop_the_others(land
     land("ecb", ("EUR", "USD", "1.25", "2026-01-06T16:00"))
     assert fired(watch) == ["1.25"]
     assert fired(gone) == []
+
+
+def test_two_evaluations_at_once_fire_a_rule_once(transactional_db, store, rule):
+    """Two sources landing together start two evaluations: the advisory lock runs them one
+    after the other, so the second sees the rule already fired (disarmed)."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from alerts.evaluation import EVALUATION_LOCK
+
+    store("ecb", ("EUR", "USD", "1.25", "2026-01-06T16:00"))  # evaluated before the rule exists
+    watch = rule("EUR", "USD", "above", "1.2")
+    fired_counts = []
+
+    def evaluate():
+        try:
+            fired_counts.append(len(rules_evaluate(codes=["EUR", "USD"])))
+        finally:
+            connection.close()
+
+    def waiting() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            )
+            return cursor.fetchone()[0]
+
+    threads = [threading.Thread(target=evaluate) for _ in range(2)]
+    with transaction.atomic():  # holds the lock until both evaluations wait for it
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVALUATION_LOCK])
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while waiting() < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert waiting() == 2
+    for thread in threads:
+        thread.join(30)
+    assert sorted(fired_counts) == [0, 1]
+    assert fired(watch) == ["1.25"]
