@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint fmt bench check clean-var
+.PHONY: run test lint fmt bench reliability check clean-var
 
 $(VENV)/.requirements-%: requirements/base.txt requirements/embedded.txt requirements/%.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Koel needs Python 3.11 or newer (set PYTHON=...)")'
@@ -36,6 +36,12 @@ bench: $(VENV)/.requirements-dev
 	$(PY) -m koel.stack exec $(PY) bench/queries.py
 	$(PY) -m koel.stack exec $(PY) bench/scrape.py
 	$(PY) -m koel.stack exec $(PY) bench/api.py
+
+# Reliability: faults, crashes, load and hostile input (docs/reliability.md); minutes, not seconds.
+reliability: $(VENV)/.requirements-dev
+	@set -e; for script in reliability/run_*.py; do \
+	  echo "== $$script"; $(PY) -m koel.stack exec $(PY) $$script; \
+	done
 
 clean-var:
 	rm -rf var/
