@@ -57,6 +57,8 @@ def host_refusal(host: str, addresses: list[str]) -> str:
 
 def resolve(host: str, port: int) -> list[str]:
     """Every address the host resolves to (itself when it is one). Raises OSError."""
+    if not host:  # getaddrinfo would answer the loopback addresses for no host at all
+        raise OSError("the URL names no host")
     answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(answer[4][0] for answer in answers))
 

@@ -8,8 +8,9 @@ import socket
 from unittest.mock import patch
 
 import pytest
+from django.test import Client
 
-from alerts.models import DataDelivery, DataSubscription, Delivery
+from alerts.models import AlertRule, DataDelivery, DataSubscription, Delivery
 from alerts.targets import TargetRefused, address_kind, connect_address
 from tests.alerts.receiver import Receiver
 
@@ -113,14 +114,18 @@ def test_a_data_webhook_naming_a_private_address_is_refused(api, currencies):
 
 
 def test_the_page_and_admin_refuse_a_private_address(owner, admin_client, quoted):
-    from django.test import Client
-
     browser = Client()
     browser.force_login(owner)
     form = {**RULE, "window_hours": "24", "hysteresis": "0", "cooldown": "01:00:00"}
     answer = browser.post("/alerts/", {**form, "slack_url": "http://127.0.0.1/h"})
     assert answer.status_code == 400
-    assert "Koel only sends to public addresses: 127.0.0.1 is a loopback address." in answer.text
+    message = "Koel only sends to public addresses: 127.0.0.1 is a loopback address."
+    assert answer.text.count(message) == 1  # once, next to its field
+    admin_form = {**form, "owner": owner.id, "webhook_secret": "s", "webhook_url": "http://[::1]/"}
+    refused = admin_client.post("/admin/alerts/alertrule/add/", admin_form)
+    assert refused.status_code == 200
+    assert "Koel only sends to public addresses: ::1 is a loopback address." in refused.text
+    assert not AlertRule.objects.exists()
 
 
 def test_private_addresses_are_accepted_when_allowed(api, quoted, private_targets):
