@@ -5,9 +5,15 @@ KOEL_WEBHOOKS_ALLOW_PRIVATE is on. Name resolution is faked (it is the internet)
 are real servers on 127.0.0.1."""
 
 import socket
+import ssl
+from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.test import Client
 
 from alerts.models import AlertRule, DataDelivery, DataSubscription, Delivery
@@ -196,3 +202,74 @@ def test_a_redirect_is_not_followed(land, rule, private_targets):
         delivery = fire(land, rule, webhook_url=receiver.url)
     assert delivery.outcome == "failed"
     assert delivery.attempt_log.first().http_status == 302
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for hooks.example only (no IP address in it): (cert, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hooks.example")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("hooks.example")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def trusting(cafile: str):
+    """Koel's TLS context, trusting the test's certificate besides the system's authorities."""
+    real = ssl.create_default_context
+
+    def context():
+        made = real()
+        made.load_verify_locations(cafile)
+        return made
+
+    return patch("alerts.targets.ssl.create_default_context", side_effect=context)
+
+
+def test_https_keeps_the_name_for_sni_and_the_certificate(land, rule, private_targets, certificate):
+    # The certificate names hooks.example only: checked against the pinned 127.0.0.1 it would
+    # fail, so a delivery proves the name was used for TLS while the socket went to the address.
+    with (
+        Receiver([], tls=certificate) as receiver,
+        resolving({"hooks.example": ["127.0.0.1"]}),
+        trusting(certificate[0]),
+    ):
+        url = receiver.url.replace("127.0.0.1", "hooks.example")
+        delivery = fire(land, rule, webhook_url=url)
+    assert delivery.outcome == "delivered", delivery.last_error
+    assert receiver.sni == ["hooks.example"]
+    [(headers, _)] = receiver.requests
+    assert headers["Host"] == f"hooks.example:{receiver.server.server_port}"
+
+
+def test_https_refuses_a_certificate_for_another_name(land, rule, private_targets, certificate):
+    with (
+        Receiver([], tls=certificate) as receiver,
+        resolving({"other.example": ["127.0.0.1"]}),
+        trusting(certificate[0]),
+    ):
+        url = receiver.url.replace("127.0.0.1", "other.example")
+        delivery = fire(land, rule, webhook_url=url)
+    assert receiver.requests == []
+    assert delivery.outcome == "failed"
+    assert "certificate verify failed" in delivery.last_error
