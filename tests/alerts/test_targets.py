@@ -246,16 +246,21 @@ def trusting(cafile: str):
     return patch("alerts.targets.ssl.create_default_context", side_effect=context)
 
 
+def fire_over_tls(land, rule, certificate, name: str):
+    """Fire a webhook to an HTTPS receiver on 127.0.0.1, addressed by a name resolving there."""
+    with (
+        Receiver([], tls=certificate) as receiver,
+        resolving({name: ["127.0.0.1"]}),
+        trusting(certificate[0]),
+    ):
+        delivery = fire(land, rule, webhook_url=receiver.url.replace("127.0.0.1", name))
+    return receiver, delivery
+
+
 def test_https_keeps_the_name_for_sni_and_the_certificate(land, rule, private_targets, certificate):
     # The certificate names hooks.example only: checked against the pinned 127.0.0.1 it would
     # fail, so a delivery proves the name was used for TLS while the socket went to the address.
-    with (
-        Receiver([], tls=certificate) as receiver,
-        resolving({"hooks.example": ["127.0.0.1"]}),
-        trusting(certificate[0]),
-    ):
-        url = receiver.url.replace("127.0.0.1", "hooks.example")
-        delivery = fire(land, rule, webhook_url=url)
+    receiver, delivery = fire_over_tls(land, rule, certificate, "hooks.example")
     assert delivery.outcome == "delivered", delivery.last_error
     assert receiver.sni == ["hooks.example"]
     [(headers, _)] = receiver.requests
@@ -263,13 +268,7 @@ def test_https_keeps_the_name_for_sni_and_the_certificate(land, rule, private_ta
 
 
 def test_https_refuses_a_certificate_for_another_name(land, rule, private_targets, certificate):
-    with (
-        Receiver([], tls=certificate) as receiver,
-        resolving({"other.example": ["127.0.0.1"]}),
-        trusting(certificate[0]),
-    ):
-        url = receiver.url.replace("127.0.0.1", "other.example")
-        delivery = fire(land, rule, webhook_url=url)
+    receiver, delivery = fire_over_tls(land, rule, certificate, "other.example")
     assert receiver.requests == []
     assert delivery.outcome == "failed"
     assert "certificate verify failed" in delivery.last_error
