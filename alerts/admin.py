@@ -1,7 +1,15 @@
 from django.contrib import admin, messages
 from django.db import models
 
-from alerts.models import AlertFiring, AlertRule, DataDelivery, DataSubscription, Delivery
+from alerts.models import (
+    AlertFiring,
+    AlertRule,
+    DataDelivery,
+    DataDeliveryAttempt,
+    DataSubscription,
+    Delivery,
+    DeliveryAttempt,
+)
 from alerts.services import NoRateToSend, firing_test_send
 
 
@@ -26,14 +34,35 @@ class AlertRuleAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Test notification queued for {rule}.")
 
 
-class DeliveryInline(admin.TabularInline):
-    model = Delivery
+class ReadOnlyInline(admin.TabularInline):
+    """Rows the sending writes: shown, never added, changed or deleted here."""
+
     extra = 0
     can_delete = False
-    readonly_fields = ["channel", "outcome", "attempts", "last_attempt_at", "last_error"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AttemptInline(ReadOnlyInline):
+    fields = ["number", "started_at", "duration_ms", "outcome", "http_status", "error"]
+
+
+class DeliveryInline(ReadOnlyInline):
+    model = Delivery
+    fields = ["channel", "outcome", "attempts", "last_attempt_at", "last_error"]
+    show_change_link = True  # the delivery's page lists every attempt
 
 
 @admin.register(AlertFiring)
@@ -48,15 +77,23 @@ class AlertFiringAdmin(admin.ModelAdmin):
         return False
 
 
-class DataDeliveryInline(admin.TabularInline):
-    model = DataDelivery
-    extra = 0
-    can_delete = False
-    readonly_fields = ["created_at", "outcome", "attempts", "last_attempt_at", "last_error"]
-    fields = readonly_fields
+class DeliveryAttemptInline(AttemptInline):
+    model = DeliveryAttempt
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["firing", "channel", "outcome", "attempts", "last_attempt_at"]
+    list_filter = ["channel", "outcome"]
+    list_select_related = ["firing__rule"]
+    inlines = [DeliveryAttemptInline]
+
+
+class DataDeliveryInline(ReadOnlyInline):
+    model = DataDelivery
+    fields = ["created_at", "outcome", "attempts", "last_attempt_at", "last_error"]
+    readonly_fields = ["created_at"]
+    show_change_link = True
 
 
 @admin.register(DataSubscription)
@@ -68,3 +105,15 @@ class DataSubscriptionAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [DataDeliveryInline]
+
+
+class DataDeliveryAttemptInline(AttemptInline):
+    model = DataDeliveryAttempt
+
+
+@admin.register(DataDelivery)
+class DataDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["subscription", "created_at", "outcome", "attempts", "last_attempt_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["subscription"]
+    inlines = [DataDeliveryAttemptInline]

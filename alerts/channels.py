@@ -7,23 +7,27 @@ Webhook requests are signed: `X-Koel-Timestamp` carries the Unix time of the req
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from alerts.models import AlertFiring, Channel
-
-TIMEOUT_SECONDS = 10
+from alerts.targets import DEFAULT_PORTS, TargetRefused, connect_address, pinned_connection
 
 
 class DeliveryError(Exception):
-    """A channel could not deliver a firing; the message says why."""
+    """A channel could not deliver; the message says why. `http_status` is the receiver's answer
+    when there was one; `final` means retrying cannot help (a refused target)."""
+
+    def __init__(self, message: str, *, http_status: int | None = None, final: bool = False):
+        super().__init__(message)
+        self.http_status, self.final = http_status, final
 
 
 def payload(firing: AlertFiring) -> dict:
@@ -62,17 +66,32 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest.hexdigest()}"
 
 
-def post_json(url: str, body: bytes, headers: dict[str, str]) -> None:
-    request = urllib.request.Request(  # noqa: S310 - the URL is validated as http(s) on the rule
-        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
-    )
+def post_json(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST to the checked address of the URL's host (alerts.targets); returns the 2xx status.
+    Redirects are not followed: one could lead anywhere, so a 3xx is a failure like a 4xx."""
+    parts = urlsplit(url)
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            response.read()
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"{url} answered HTTP {exc.code}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        address = connect_address(parts.hostname, port)
+    except TargetRefused as exc:
+        raise DeliveryError(f"{url} refused, nothing sent: {exc}", final=True) from exc
+    except OSError as exc:
         raise DeliveryError(f"{url} unreachable: {exc}") from exc
+    connection = pinned_connection(parts.scheme, parts.hostname, port, address)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(
+            "POST", path, body=body, headers={"Content-Type": "application/json", **headers}
+        )
+        with connection.getresponse() as response:
+            response.read()
+    except (OSError, http.client.HTTPException) as exc:
+        raise DeliveryError(f"{url} unreachable: {exc}") from exc
+    finally:
+        connection.close()
+    if not 200 <= response.status < 300:
+        raise DeliveryError(f"{url} answered HTTP {response.status}", http_status=response.status)
+    return response.status
 
 
 def send_email(firing: AlertFiring) -> None:
@@ -89,21 +108,22 @@ def send_email(firing: AlertFiring) -> None:
     )
 
 
-def send_webhook(firing: AlertFiring) -> None:
+def send_webhook(firing: AlertFiring) -> int:
     body = json.dumps(payload(firing), separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     headers = {
         "X-Koel-Timestamp": timestamp,
         "X-Koel-Signature": signature(firing.rule.webhook_secret, timestamp, body),
     }
-    post_json(firing.rule.webhook_url, body, headers)
+    return post_json(firing.rule.webhook_url, body, headers)
 
 
-def send_slack(firing: AlertFiring) -> None:
-    post_json(firing.rule.slack_url, json.dumps({"text": summary(firing)}).encode(), {})
+def send_slack(firing: AlertFiring) -> int:
+    return post_json(firing.rule.slack_url, json.dumps({"text": summary(firing)}).encode(), {})
 
 
-SENDERS: dict[str, Callable[[AlertFiring], None]] = {
+# Each sends one firing and returns the receiver's HTTP status, if it has one.
+SENDERS: dict[str, Callable[[AlertFiring], int | None]] = {
     Channel.EMAIL: send_email,
     Channel.WEBHOOK: send_webhook,
     Channel.SLACK: send_slack,

@@ -1,18 +1,11 @@
 """Deliveries: one row per firing and channel, sent by its own Celery task (alerts.tasks), so a
 failing channel never holds up another, nor the ingest that caused the firing."""
 
-import logging
 from collections.abc import Mapping
-from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
-
-from alerts.channels import SENDERS, DeliveryError
+from alerts.channels import SENDERS
 from alerts.models import AlertFiring, Delivery, Outcome
-
-logger = logging.getLogger(__name__)
+from alerts.sending import attempt_send, queue_after_commit
 
 
 def deliveries_create(
@@ -28,45 +21,14 @@ def deliveries_create(
         )
     )
     ids = [delivery.id for delivery in deliveries]
-    if ids:
-        transaction.on_commit(lambda: _queue(ids), robust=True)
+    queue_after_commit(task_name="alerts.tasks.delivery_send", ids=ids)
     return deliveries
 
 
-def _queue(ids: list[int]) -> None:
-    from alerts.tasks import delivery_send  # the tasks module imports this one
-
-    for delivery_id in ids:
-        # One task per delivery: a broker hiccup on one must not keep the others unsent.
-        try:
-            delivery_send.delay(delivery_id)
-        except Exception:
-            logger.exception("alerts: could not queue delivery %s", delivery_id)
-
-
-def delivery_attempt(*, delivery_id: int, last: bool) -> bool:
-    """Try once; record the attempt. True when delivered (or already delivered); on a failure
-    the outcome stays pending unless this was the `last` attempt."""
+def delivery_attempt(*, delivery_id: int, last: bool) -> str:
+    """Try once and record the attempt; returns the delivery's outcome, pending while retries
+    remain. A delivery already delivered, or gone with its rule, counts as delivered."""
     delivery = Delivery.objects.select_related("firing__rule__owner").filter(id=delivery_id).first()
-    if delivery is None:  # its rule was deleted since: nothing left to send
-        return True
-    if delivery.outcome == Outcome.DELIVERED:
-        return True
-    error = ""
-    try:
-        SENDERS[delivery.channel](delivery.firing)
-    except DeliveryError as exc:
-        error = str(exc)
-    outcome = Outcome.DELIVERED if not error else Outcome.FAILED if last else Outcome.PENDING
-    Delivery.objects.filter(id=delivery_id).update(
-        attempts=F("attempts") + 1,
-        outcome=outcome,
-        last_error=error,
-        last_attempt_at=timezone.now(),
-    )
-    return not error
-
-
-def backoff(retries: int, *, base: int = 30, cap: int = 3600) -> timedelta:
-    """Exponential: 30 s, 60 s, 120 s … at most an hour."""
-    return timedelta(seconds=min(cap, base * 2**retries))
+    if delivery is None or delivery.outcome == Outcome.DELIVERED:
+        return Outcome.DELIVERED
+    return attempt_send(delivery, lambda: SENDERS[delivery.channel](delivery.firing), last=last)

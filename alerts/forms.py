@@ -1,10 +1,11 @@
 """The /alerts/ page's rule form. Its validation is the model's own (AlertRule.clean: threshold,
 hysteresis, cooldown, and a pair Koel can quote), run by the ModelForm, so the page and the
-admin reject what the REST serializer rejects, each message next to its field."""
+admin reject what the REST serializer rejects (alerts.validation), each message next to its
+field."""
 
 from django import forms
 
-from alerts.models import WEB_URL, AlertRule
+from alerts.models import RULE_INPUT_FIELDS, TARGET_URL, AlertRule
 from rates.reads import currency_list
 
 
@@ -16,31 +17,18 @@ class AlertRuleForm(forms.ModelForm):
     base = forms.ChoiceField(label="From (base)")
     target = forms.ChoiceField(label="To (target)")
     webhook_url = forms.URLField(
-        label="Webhook URL", required=False, assume_scheme="https", validators=[WEB_URL]
+        label="Webhook URL", required=False, assume_scheme="https", validators=TARGET_URL
     )
     slack_url = forms.URLField(
         label="Slack-compatible webhook URL",
         required=False,
         assume_scheme="https",
-        validators=[WEB_URL],
+        validators=TARGET_URL,
     )
 
     class Meta:
         model = AlertRule
-        fields = [
-            "name",
-            "base",
-            "target",
-            "condition",
-            "threshold",
-            "window_hours",
-            "hysteresis",
-            "cooldown",
-            "active",
-            "notify_email",
-            "webhook_url",
-            "slack_url",
-        ]
+        fields = RULE_INPUT_FIELDS
         labels = {"window_hours": "Window (hours)", "notify_email": "Notify me by email"}
         help_texts = {
             "threshold": "The rate for above/below; a percentage for a change over the window.",

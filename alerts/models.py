@@ -1,5 +1,5 @@
-"""Alert rules, their firings (the alert history, and the in-app channel) and each firing's
-delivery per channel."""
+"""Alert rules, their firings (the alert history, and the in-app channel), each firing's
+delivery per channel, data webhooks and their deliveries, and every attempt of a delivery."""
 
 import secrets
 from datetime import timedelta
@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
-from alerts.validation import currencies_error, pair_errors
+from alerts.targets import public_target
+from alerts.validation import currencies_error, rule_errors
 
 
 def new_secret() -> str:
@@ -42,8 +43,10 @@ def channels_wanted(*, email: bool, webhook: bool, slack: bool) -> list[str]:
 
 MAX_WINDOW_HOURS = 24 * 31
 
-# Deliveries POST over HTTP(S) only (URLField alone also admits ftp://).
+# Deliveries POST over HTTP(S) only (URLField alone also admits ftp://), and never to the
+# server's own network (alerts.targets) unless KOEL_WEBHOOKS_ALLOW_PRIVATE says so.
 WEB_URL = URLValidator(schemes=["http", "https"])
+TARGET_URL = [WEB_URL, public_target]
 
 
 class AlertRule(models.Model):
@@ -72,9 +75,9 @@ class AlertRule(models.Model):
     armed = models.BooleanField(default=True)
     last_fired_at = models.DateTimeField(null=True, blank=True)
     notify_email = models.BooleanField(default=True)
-    webhook_url = models.URLField(blank=True, validators=[WEB_URL])
+    webhook_url = models.URLField(blank=True, validators=TARGET_URL)
     webhook_secret = models.CharField(max_length=64, default=new_secret)
-    slack_url = models.URLField(blank=True, validators=[WEB_URL])
+    slack_url = models.URLField(blank=True, validators=TARGET_URL)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -100,16 +103,7 @@ class AlertRule(models.Model):
 
     def clean(self) -> None:
         self.base, self.target = self.base.upper(), self.target.upper()
-        errors = {}
-        if self.threshold is not None and self.threshold <= 0:
-            errors["threshold"] = "The threshold must be greater than 0."
-        if self.hysteresis is not None and self.hysteresis < 0:
-            errors["hysteresis"] = "The hysteresis margin cannot be negative."
-        if self.cooldown is not None and self.cooldown.total_seconds() < 0:
-            errors["cooldown"] = "The cooldown cannot be negative."
-        if self.base and self.target:
-            errors.update(pair_errors(self.base, self.target))
-        if errors:
+        if errors := rule_errors(self):
             raise ValidationError(errors)
 
     def channels(self) -> list[str]:
@@ -117,6 +111,23 @@ class AlertRule(models.Model):
         return channels_wanted(
             email=self.notify_email, webhook=bool(self.webhook_url), slack=bool(self.slack_url)
         )
+
+
+# What a user sets on a rule, in the order the page's form and the REST answers show it.
+RULE_INPUT_FIELDS = [
+    "name",
+    "base",
+    "target",
+    "condition",
+    "threshold",
+    "window_hours",
+    "hysteresis",
+    "cooldown",
+    "active",
+    "notify_email",
+    "webhook_url",
+    "slack_url",
+]
 
 
 class AlertFiring(models.Model):
@@ -151,7 +162,8 @@ class Outcome(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """A firing sent over one channel; every attempt is counted and the last error kept."""
+    """A firing sent over one channel. Every attempt is a DeliveryAttempt row; `attempts`,
+    `last_error` and `last_attempt_at` repeat the newest one's, written with it."""
 
     firing = models.ForeignKey(AlertFiring, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -177,7 +189,7 @@ class DataSubscription(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_subscriptions"
     )
     currencies = ArrayField(models.CharField(max_length=3), help_text="ISO codes, e.g. EUR,USD")
-    url = models.URLField(validators=[WEB_URL])
+    url = models.URLField(validators=TARGET_URL)
     secret = models.CharField(max_length=64, default=new_secret)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -196,7 +208,7 @@ class DataSubscription(models.Model):
 
 class DataDelivery(models.Model):
     """One ingest's batch for one subscription. The body is kept, so every retry sends the same
-    rates; every attempt is counted and the last error kept."""
+    rates. Every attempt is a DataDeliveryAttempt row, summed up here as on Delivery."""
 
     subscription = models.ForeignKey(
         DataSubscription, on_delete=models.CASCADE, related_name="deliveries"
@@ -214,3 +226,47 @@ class DataDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id}: {self.outcome}"
+
+
+class AttemptOutcome(models.TextChoices):
+    DELIVERED = "delivered", "delivered"
+    FAILED = "failed", "failed"
+
+
+class Attempt(models.Model):
+    """One try at sending a delivery: when, how long, and what came of it (the HTTP status of a
+    webhook's answer, when there was one, and the error)."""
+
+    number = models.PositiveSmallIntegerField()  # 1 for the first try
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {self.outcome}"
+
+
+class DeliveryAttempt(Attempt):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+
+    class Meta(Attempt.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="delivery_attempt_once")
+        ]
+
+
+class DataDeliveryAttempt(Attempt):
+    delivery = models.ForeignKey(DataDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+
+    class Meta(Attempt.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delivery", "number"], name="data_delivery_attempt_once"
+            )
+        ]

@@ -3,7 +3,7 @@ register it): a thin wrapper over alerts.subscriptions."""
 
 from celery import shared_task
 
-from alerts.delivery import backoff
+from alerts.sending import attempt_or_retry
 from alerts.subscriptions import data_delivery_attempt
 
 MAX_DATA_RETRIES = 5
@@ -12,8 +12,4 @@ MAX_DATA_RETRIES = 5
 @shared_task(bind=True, acks_late=True, max_retries=MAX_DATA_RETRIES)
 def data_delivery_send(self, delivery_id: int) -> bool:
     """Send one ingest's batch; retried with exponential backoff, every attempt recorded."""
-    last = self.request.retries >= self.max_retries
-    delivered = data_delivery_attempt(delivery_id=delivery_id, last=last)
-    if delivered or last:
-        return delivered
-    raise self.retry(countdown=backoff(self.request.retries).total_seconds())
+    return attempt_or_retry(self, data_delivery_attempt, delivery_id)

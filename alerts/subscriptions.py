@@ -3,18 +3,12 @@ currencies the ingest touched, holding only the pairs that involve them. Sent an
 alerts.subscription_tasks, signed like alert webhooks (alerts.channels.signature)."""
 
 import json
-import logging
 import time
 
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
-
-from alerts.channels import DeliveryError, post_json, signature
+from alerts.channels import post_json, signature
 from alerts.models import DataDelivery, DataSubscription, Outcome
+from alerts.sending import attempt_send, queue_after_commit
 from rates.types import RateRow
-
-logger = logging.getLogger(__name__)
 
 
 def batch_payload(*, source: str, rows: list[RateRow]) -> dict:
@@ -48,46 +42,24 @@ def data_deliveries_create(
         deliveries.append(DataDelivery(subscription=subscription, payload=payload))
     DataDelivery.objects.bulk_create(deliveries)
     ids = [delivery.id for delivery in deliveries]
-    if ids:
-        transaction.on_commit(lambda: _queue(ids), robust=True)
+    queue_after_commit(task_name="alerts.subscription_tasks.data_delivery_send", ids=ids)
     return deliveries
 
 
-def _queue(ids: list[int]) -> None:
-    from alerts.subscription_tasks import data_delivery_send  # that module imports this one
-
-    for delivery_id in ids:
-        try:
-            data_delivery_send.delay(delivery_id)
-        except Exception:
-            logger.exception("alerts: could not queue data delivery %s", delivery_id)
-
-
-def data_webhook_send(delivery: DataDelivery) -> None:
+def data_webhook_send(delivery: DataDelivery) -> int:
     body = json.dumps({"delivery_id": delivery.id, **delivery.payload}, separators=(",", ":"))
     timestamp = str(int(time.time()))
     headers = {
         "X-Koel-Timestamp": timestamp,
         "X-Koel-Signature": signature(delivery.subscription.secret, timestamp, body.encode()),
     }
-    post_json(delivery.subscription.url, body.encode(), headers)
+    return post_json(delivery.subscription.url, body.encode(), headers)
 
 
-def data_delivery_attempt(*, delivery_id: int, last: bool) -> bool:
-    """Try once and record the attempt; True when delivered (or nothing is left to send)."""
+def data_delivery_attempt(*, delivery_id: int, last: bool) -> str:
+    """Try once and record the attempt; returns the outcome, pending while retries remain
+    (delivered when nothing is left to send)."""
     delivery = DataDelivery.objects.select_related("subscription").filter(id=delivery_id).first()
     if delivery is None or delivery.outcome == Outcome.DELIVERED:
-        return True
-    error = ""
-    try:
-        data_webhook_send(delivery)
-    except DeliveryError as exc:
-        error = str(exc)
-    outcome = Outcome.DELIVERED if not error else Outcome.FAILED if last else Outcome.PENDING
-    DataDelivery.objects.filter(id=delivery_id).update(
-        attempts=F("attempts") + 1,
-        outcome=outcome,
-        last_error=error,
-        last_attempt_at=timezone.now(),
-    )
-    return not error
+        return Outcome.DELIVERED
+    return attempt_send(delivery, lambda: data_webhook_send(delivery), last=last)

@@ -1,10 +1,12 @@
-"""Celery tasks: thin wrappers over alerts.evaluation and alerts.delivery."""
+"""Celery tasks: thin wrappers over alerts.evaluation and alerts.delivery (its retries:
+alerts.sending)."""
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
-from alerts.delivery import backoff, delivery_attempt
+from alerts.delivery import delivery_attempt
 from alerts.evaluation import rules_evaluate
+from alerts.sending import attempt_or_retry
 
 logger = get_task_logger(__name__)
 
@@ -22,9 +24,4 @@ def alerts_evaluate(codes: list[str]) -> int:
 @shared_task(bind=True, acks_late=True, max_retries=MAX_DELIVERY_RETRIES)
 def delivery_send(self, delivery_id: int) -> bool:
     """Send one delivery; retried with exponential backoff, every attempt recorded."""
-    last = self.request.retries >= self.max_retries
-    delivered = delivery_attempt(delivery_id=delivery_id, last=last)
-    if delivered or last:
-        return delivered
-    countdown = backoff(self.request.retries).total_seconds()
-    raise self.retry(countdown=countdown)
+    return attempt_or_retry(self, delivery_attempt, delivery_id)

@@ -1,7 +1,28 @@
-"""Checks of a rule's input that need rates: the pair must be one Koel can quote now."""
+"""Checks of a rule's and a data subscription's input: one place for the model's clean(), which
+the admin and the /alerts/ page's ModelForm run, and the REST serializers."""
+
+from typing import TYPE_CHECKING
 
 from rates.exceptions import InvalidQuery, RateNotFound, UnknownCurrency
 from rates.reads import known_codes, rate_for
+
+if TYPE_CHECKING:
+    from alerts.models import AlertRule
+
+
+def rule_errors(rule: "AlertRule") -> dict[str, str]:
+    """{field: message} of what is wrong with a rule's values (codes already upper-cased): the
+    threshold, hysteresis and cooldown, and a pair Koel can quote now."""
+    errors = {}
+    if rule.threshold is not None and rule.threshold <= 0:
+        errors["threshold"] = "The threshold must be greater than 0."
+    if rule.hysteresis is not None and rule.hysteresis < 0:
+        errors["hysteresis"] = "The hysteresis margin cannot be negative."
+    if rule.cooldown is not None and rule.cooldown.total_seconds() < 0:
+        errors["cooldown"] = "The cooldown cannot be negative."
+    if rule.base and rule.target:
+        errors.update(pair_errors(rule.base, rule.target))
+    return errors
 
 
 def pair_errors(base: str, target: str) -> dict[str, str]:

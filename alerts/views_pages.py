@@ -1,6 +1,6 @@
 """/alerts/: a logged-in user's own rules (list, create, edit, pause, delete) and recent firings
-with their delivery outcomes. Never cached: it names the user. Another user's rule is not in
-the user's queryset, so its id answers 404."""
+with their delivery outcomes and every attempt. Never cached: it names the user. Another user's
+rule is not in the user's queryset, so its id answers 404."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,7 +28,7 @@ def index(request):
     firings = (
         AlertFiring.objects.filter(rule__owner=request.user)
         .select_related("rule")
-        .prefetch_related("deliveries")[:RECENT_FIRINGS]
+        .prefetch_related("deliveries__attempt_log")[:RECENT_FIRINGS]
     )
     context = {"form": form, "rules": rules, "firings": firings}
     return render(request, "alerts/page.html", context, status=400 if form.errors else 200)

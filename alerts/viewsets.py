@@ -1,5 +1,6 @@
 """REST: a user's own rules (CRUD) and firings (read-only). Another user's rule or firing is
-simply not in the queryset, so its id answers 404."""
+simply not in the queryset, so its id answers 404 (OwnedMixin, which the data webhooks' viewsets
+share)."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -20,6 +21,22 @@ from alerts.serializers import (
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
 
+class OwnedMixin:
+    """Only the requesting user's rows: the class's `queryset` filtered by `owner_lookup`, so
+    another user's id answers 404; a created row is the user's."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = "[^/]+"  # any id reaches the view: a malformed one is a JSON 404
+    owner_lookup = "owner"
+
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().filter(**{self.owner_lookup: self.request.user})
+
+    def perform_create(self, serializer) -> None:
+        serializer.save(owner=self.request.user)
+
+
 def documented(summary: str, ok: int, serializer, *errors: int):
     """extend_schema for one action: its answer and the errors it can give."""
     known = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
@@ -37,17 +54,9 @@ def documented(summary: str, ok: int, serializer, *errors: int):
     ),
     destroy=documented("Delete an alert rule and its history", 204, None, 404),
 )
-class AlertRuleViewSet(viewsets.ModelViewSet):
+class AlertRuleViewSet(OwnedMixin, viewsets.ModelViewSet):
+    queryset = AlertRule.objects.order_by("id")
     serializer_class = AlertRuleSerializer
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticated]
-    lookup_value_regex = "[^/]+"  # any id reaches the view: a malformed one is a JSON 404
-
-    def get_queryset(self) -> QuerySet[AlertRule]:
-        return AlertRule.objects.filter(owner=self.request.user).order_by("id")
-
-    def perform_create(self, serializer) -> None:
-        serializer.save(owner=self.request.user)
 
     def perform_update(self, serializer) -> None:
         # An edited rule may watch something else entirely: it starts armed.
@@ -60,12 +69,11 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
     ),
     retrieve=documented("One firing with its deliveries", 200, AlertFiringSerializer, 404),
 )
-class AlertFiringViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertFiringViewSet(
+    OwnedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = AlertFiring.objects.prefetch_related("deliveries__attempt_log").order_by(
+        "-fired_at", "-id"
+    )
     serializer_class = AlertFiringSerializer
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticated]
-    lookup_value_regex = "[^/]+"  # any id reaches the view: a malformed one is a JSON 404
-
-    def get_queryset(self) -> QuerySet[AlertFiring]:
-        firings = AlertFiring.objects.filter(rule__owner=self.request.user)
-        return firings.prefetch_related("deliveries").order_by("-fired_at", "-id")
+    owner_lookup = "rule__owner"

@@ -226,6 +226,11 @@ for _name in (
 if KOEL_FRESHNESS_GRACE_MINUTES < 0:
     raise ImproperlyConfigured("KOEL_FRESHNESS_GRACE_MINUTES must be 0 or more.")
 
+# --- Alerts (alerts/targets.py) -------------------------------------------------------------
+# Webhook, Slack and data-webhook URLs naming or resolving to loopback, private, link-local or
+# other non-public addresses are refused unless this is on (receivers on a self-hosted LAN).
+KOEL_WEBHOOKS_ALLOW_PRIVATE = env.bool("KOEL_WEBHOOKS_ALLOW_PRIVATE", default=False)
+
 # --- Auth, i18n, static ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
 
 from alerts.models import AlertRule
 from koel.celery import app as celery_app
@@ -19,8 +20,30 @@ def _eager_retries():
 
 
 @pytest.fixture
+def private_targets(settings):
+    """Deliveries may go to private addresses: the tests' receivers listen on 127.0.0.1, which
+    Koel refuses by default (alerts.targets)."""
+    settings.KOEL_WEBHOOKS_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
 def owner(db):
     return get_user_model().objects.create_user("watcher", "watcher@example.com", "pw")
+
+
+@pytest.fixture
+def api(owner):
+    """A REST client logged in as the owner."""
+    client = APIClient()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def quoted(store):
+    """EUR/USD and EUR/GBP quoted, so rules on them (and their cross) validate."""
+    day = "2026-01-05T16:00"
+    store("ecb", ("EUR", "USD", "1.1", day), ("EUR", "GBP", "0.85", day))
 
 
 @pytest.fixture

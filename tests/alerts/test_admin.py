@@ -74,3 +74,19 @@ def test_firing_page_lists_its_deliveries(admin_client, rule, land):
     answer = admin_client.get(reverse("admin:alerts_alertfiring_change", args=[firing.id]))
     assert answer.status_code == 200
     assert "delivered" in answer.text
+
+
+def test_a_deliverys_page_lists_every_attempt(admin_client, rule, land):
+    rule("EUR", "USD", "above", "1.2", notify_email=True)
+    land("ecb", ("EUR", "USD", "1.25", "2026-01-05T16:00"))
+    delivery = Delivery.objects.get()
+    firing_page = admin_client.get(
+        reverse("admin:alerts_alertfiring_change", args=[delivery.firing_id])
+    )
+    page = reverse("admin:alerts_delivery_change", args=[delivery.id])
+    assert page in firing_page.text  # the inline links to the delivery's own page
+    answer = admin_client.get(page)
+    assert answer.status_code == 200
+    assert 'class="field-duration_ms"' in answer.text  # the attempts' inline, read-only
+    assert "attempt_log-TOTAL_FORMS" in answer.text
+    assert 'name="attempt_log-0-error"' not in answer.text  # nothing to edit

@@ -9,6 +9,9 @@ from django.core import mail
 from alerts.models import Delivery, Outcome
 from tests.alerts.receiver import Receiver
 
+# The receivers listen on 127.0.0.1 (refused by default: test_targets.py).
+pytestmark = pytest.mark.usefixtures("private_targets")
+
 
 def verify(secret: str, headers: dict[str, str], body: bytes, *, tolerance: int = 300) -> bool:
     """A receiver's check, written from docs/alerts.md: HMAC-SHA256 keyed with the rule's
@@ -42,6 +45,10 @@ def test_webhook_is_signed_as_documented(land, rule):
     assert (delivery.outcome, delivery.attempts) == (Outcome.DELIVERED, 1)
 
 
+def attempt_log(delivery) -> list[tuple]:
+    return list(delivery.attempt_log.values_list("number", "outcome", "http_status", "error"))
+
+
 def test_webhook_is_retried_and_every_attempt_recorded(land, rule):
     with Receiver([500, 503]) as receiver:
         fire(land, rule, webhook_url=receiver.url)
@@ -49,6 +56,15 @@ def test_webhook_is_retried_and_every_attempt_recorded(land, rule):
     delivery = Delivery.objects.get(channel="webhook")
     assert (delivery.outcome, delivery.attempts) == (Outcome.DELIVERED, 3)
     assert delivery.last_error == ""
+    assert attempt_log(delivery) == [
+        (1, "failed", 500, f"{receiver.url} answered HTTP 500"),
+        (2, "failed", 503, f"{receiver.url} answered HTTP 503"),
+        (3, "delivered", 200, ""),
+    ]
+    attempts = list(delivery.attempt_log.all())
+    assert attempts[0].started_at < attempts[1].started_at < attempts[2].started_at
+    assert delivery.last_attempt_at == attempts[2].started_at  # the summary is the newest's
+    assert all(a.duration_ms < 10_000 for a in attempts)
 
 
 def test_webhook_failing_every_attempt_ends_failed_with_its_error(land, rule):
@@ -59,6 +75,9 @@ def test_webhook_failing_every_attempt_ends_failed_with_its_error(land, rule):
     assert delivery.attempts == 6  # the first try and five retries
     assert len(receiver.requests) == 6
     assert "HTTP 500" in delivery.last_error
+    assert attempt_log(delivery) == [
+        (n, "failed", 500, f"{receiver.url} answered HTTP 500") for n in range(1, 7)
+    ]
 
 
 def test_a_failing_channel_does_not_block_the_others(land, rule):
@@ -82,6 +101,8 @@ def test_email_has_plain_text_and_html(land, rule, owner):
     assert mimetype == "text/html"
     assert "<table>" in html
     assert "1 EUR = 1.25" in html
+    delivery = Delivery.objects.get(channel="email")
+    assert attempt_log(delivery) == [(1, "delivered", None, "")]  # mail has no HTTP status
 
 
 def test_email_to_an_owner_without_address_fails_clearly(land, rule, owner):
@@ -92,11 +113,13 @@ def test_email_to_an_owner_without_address_fails_clearly(land, rule, owner):
     assert delivery.outcome == Outcome.FAILED
     assert "no email address" in delivery.last_error
     assert mail.outbox == []
+    error = "user watcher has no email address"
+    assert attempt_log(delivery) == [(n, "failed", None, error) for n in range(1, 7)]
 
 
 @pytest.mark.parametrize(("retries", "seconds"), [(0, 30), (1, 60), (3, 240), (10, 3600)])
 def test_backoff_is_exponential_and_capped(retries, seconds):
-    from alerts.delivery import backoff
+    from alerts.sending import backoff
 
     assert backoff(retries).total_seconds() == seconds
 

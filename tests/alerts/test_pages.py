@@ -23,12 +23,6 @@ RULE = {
 
 
 @pytest.fixture
-def quoted(store):
-    day = "2026-01-05T16:00"
-    store("ecb", ("EUR", "USD", "1.1", day), ("EUR", "GBP", "0.85", day))
-
-
-@pytest.fixture
 def browser(owner):
     client = Client()
     client.force_login(owner)
@@ -129,13 +123,22 @@ def test_firings_listed_with_delivery_outcomes(browser, rule, quoted):
         source="ecb",
         fired_at="2026-01-05T16:01Z",
     )
-    Delivery.objects.create(
+    delivery = Delivery.objects.create(
         firing=firing, channel="webhook", outcome="failed", attempts=6, last_error="HTTP 500"
+    )
+    delivery.attempt_log.create(
+        number=1,
+        started_at="2026-01-05T16:01:02Z",
+        duration_ms=41,
+        outcome="failed",
+        http_status=500,
+        error="HTTP 500",
     )
     html = browser.get(PAGE).content.decode()
     assert "above the threshold 10<" in html  # not 1E+1
     assert "1 EUR = 1.1 USD" in html
     assert "webhook: failed (6 attempts) — HTTP 500" in html
+    assert "2026-01-05 16:01:02 UTC</time>: failed, HTTP 500, 41 ms — HTTP 500" in html
 
 
 def test_nav_is_the_same_for_everyone(browser, owner, quoted):

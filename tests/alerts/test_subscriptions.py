@@ -14,6 +14,9 @@ from rest_framework.test import APIClient
 from alerts.models import DataDelivery, DataSubscription
 from tests.alerts.receiver import Receiver
 
+# The receivers listen on 127.0.0.1 (refused by default: test_targets.py).
+pytestmark = pytest.mark.usefixtures("private_targets")
+
 SUBSCRIPTIONS = "/api/v1/alerts/subscriptions/"
 DAY = "2026-01-05T16:00"
 
@@ -94,13 +97,11 @@ def test_retried_and_every_attempt_recorded(land, subscribe):
     assert len({body for _, body in hook.requests}) == 1  # every retry sends the same batch
     delivery = DataDelivery.objects.get(subscription=sub)
     assert (delivery.outcome, delivery.attempts) == ("delivered", 3)
-
-
-@pytest.fixture
-def api(owner):
-    client = APIClient()
-    client.force_login(owner)
-    return client
+    assert list(delivery.attempt_log.values_list("number", "outcome", "http_status", "error")) == [
+        (1, "failed", 500, f"{hook.url} answered HTTP 500"),
+        (2, "failed", 503, f"{hook.url} answered HTTP 503"),
+        (3, "delivered", 200, ""),
+    ]
 
 
 def test_rest_crud_and_owner_isolation(api, currencies):
@@ -170,6 +171,11 @@ def test_gives_up_after_the_last_retry_and_lists_deliveries(land, subscribe, api
         (sub.id, "failed", 6)
     ]
     assert "answered HTTP 500" in listed[0]["last_error"]
+    log = listed[0]["attempt_log"]
+    assert [(a["number"], a["outcome"], a["http_status"]) for a in log] == [
+        (n, "failed", 500) for n in range(1, 7)
+    ]
+    assert log[0]["error"] == f"{hook.url} answered HTTP 500"
     stranger = get_user_model().objects.create_user("stranger", "s@example.com", "pw")
     other = APIClient()
     other.force_login(stranger)
