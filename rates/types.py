@@ -2,7 +2,7 @@
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 
@@ -81,10 +81,34 @@ class RateAnswer:
 
 
 class Interval(enum.StrEnum):
+    """A history's bucket: UTC-aligned, weeks from Monday. The sub-hour ones serve the live
+    group's 30-second ticks (charts of the last hour or day, the monitor's analytics)."""
+
+    MINUTE = "minute"
+    FIVE_MINUTES = "5min"
+    FIFTEEN_MINUTES = "15min"
     HOUR = "hour"
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
+
+    @property
+    def width(self) -> timedelta | None:
+        """A bucket's fixed length; None for a month (28 to 31 days)."""
+        return _WIDTHS.get(self)
+
+
+_WIDTHS = {
+    Interval.MINUTE: timedelta(minutes=1),
+    Interval.FIVE_MINUTES: timedelta(minutes=5),
+    Interval.FIFTEEN_MINUTES: timedelta(minutes=15),
+    Interval.HOUR: timedelta(hours=1),
+    Interval.DAY: timedelta(days=1),
+    Interval.WEEK: timedelta(weeks=1),
+}
+# Every fixed-width bucket starts a whole number of widths after this instant: a Monday, at
+# midnight UTC, so days start at midnight and weeks on Monday, as PostgreSQL's date_trunc has it.
+BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

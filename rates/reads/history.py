@@ -1,10 +1,12 @@
-"""History of a pair over a range, in hour/day/week/month buckets with open/high/low/close.
+"""History of a pair over a range, in minute, 5-minute, 15-minute, hour, day, week or month
+buckets with open/high/low/close.
 
 Buckets are aggregated by PostgreSQL over the pruned partitions of [start, end). A pair no source
 quotes is answered from the opposite pair (inverted: high and low swap) or, failing that, through
 a pivot: each bucket's open/close is the product of the legs' open/close, and its high/low the
 product of the legs' highs/lows — an envelope of the true cross range, marked by path=cross.
-Buckets are aligned in UTC; weeks start on Monday.
+Buckets are aligned in UTC; weeks start on Monday. Calendar units are PostgreSQL's date_trunc;
+5- and 15-minute buckets are date_bin'd from rates.types.BUCKET_ORIGIN, on the same grid.
 """
 
 from dataclasses import dataclass
@@ -16,19 +18,28 @@ from rates.exceptions import InvalidQuery, RateNotFound
 from rates.reads.catalog import pivots, require_known
 from rates.reads.checks import require_aware, require_pair
 from rates.reads.resolution import DERIVED, invert
-from rates.types import Bucket, History, Interval, RatePath
+from rates.types import BUCKET_ORIGIN, Bucket, History, Interval, RatePath
 
 # Bounds keep a single query's work (and a response) to a sensible size.
 MAX_SPAN = {
+    Interval.MINUTE: timedelta(days=8),
+    Interval.FIVE_MINUTES: timedelta(days=31),
+    Interval.FIFTEEN_MINUTES: timedelta(days=93),
     Interval.HOUR: timedelta(days=93),
     Interval.DAY: timedelta(days=3700),
     Interval.WEEK: timedelta(days=36600),
     Interval.MONTH: timedelta(days=36600),
 }
 
+# How a row's bucket is computed: date_trunc knows minutes, hours, days, weeks and months; a
+# bucket of several minutes is date_bin'd on the grid the others share.
+_TRUNCATED = "date_trunc(%(interval)s, observed_at, 'UTC')"
+_BINNED = "date_bin(%(width)s, observed_at, %(origin)s)"
+_BINNED_INTERVALS = {Interval.FIVE_MINUTES, Interval.FIFTEEN_MINUTES}
+
 # A bucket's rates in one sort (time, then source: ties between sources always break the same
 # way), its open the first and its close the last: one sort per bucket, not one per end.
-_BUCKET_COLUMNS = """date_trunc(%(interval)s, observed_at, 'UTC') AS bucket,
+_BUCKET_COLUMNS = """{bucket} AS bucket,
          array_agg(rate ORDER BY observed_at, source_id) AS rates,
          max(rate) AS high, min(rate) AS low, count(*) AS n, max(observed_at) AS newest"""
 _BUCKET_ROW = "bucket, rates[1], high, low, rates[n], n, newest"
@@ -72,6 +83,7 @@ def history(
     source: str | None = None,
 ) -> History:
     """Buckets of base→target over [start, end); raises RateNotFound when nothing answers."""
+    interval = Interval(interval)  # the API passes the parameter's text
     _check_range(start, end, interval)
     require_pair(base, target)
     for path, via, buckets in _candidates(base, target, start, end, interval, source):
@@ -120,10 +132,14 @@ class _Window:
 
     def query(self, sql: str, params: dict) -> tuple[str, dict]:
         params.update(interval=str(self.interval), start=self.start, end=self.end)
+        bucket = _TRUNCATED
+        if self.interval in _BINNED_INTERVALS:
+            bucket = _BINNED
+            params.update(width=self.interval.width, origin=BUCKET_ORIGIN)
         source_filter = ""
         if self.source:
             source_filter, params["source"] = "AND source_id = %(source)s", self.source
-        return sql.format(source_filter=source_filter), params
+        return sql.format(bucket=bucket, source_filter=source_filter), params
 
 
 def _pair(base: str, target: str, window: _Window) -> list[Bucket]:

@@ -5,6 +5,7 @@ import pytest
 
 from rates.exceptions import InvalidQuery, RateNotFound, UnknownCurrency
 from rates.models import ExchangeRate
+from rates.reads import MAX_SPAN
 from rates.reads import history as rate_history
 from rates.types import Bucket, Interval, RatePath
 
@@ -35,7 +36,34 @@ def bucket(start, open_, high, low, close, count, last) -> Bucket:
     return Bucket(start, d(open_), d(high), d(low), d(close), count, last)
 
 
+def single(start: datetime, rate: str, observed: str) -> Bucket:
+    """A bucket holding one observation."""
+    when = datetime.fromisoformat(observed).replace(tzinfo=UTC)
+    return bucket(start, rate, rate, rate, rate, 1, when)
+
+
+# Every observation of SERIES is alone in its minute, 5 and 15 minutes; 23:59 opens none of them.
+FINE_STARTS = {
+    Interval.MINUTE: utc(2024, 1, 1, 23, 59),
+    Interval.FIVE_MINUTES: utc(2024, 1, 1, 23, 55),
+    Interval.FIFTEEN_MINUTES: utc(2024, 1, 1, 23, 45),
+}
+
+
+def fine(interval: Interval) -> list[Bucket]:
+    starts = [datetime.fromisoformat(when).replace(tzinfo=UTC) for _, when in SERIES]
+    starts[3] = FINE_STARTS[interval]
+    buckets = [single(start, *spec) for start, spec in zip(starts, SERIES, strict=True)]
+    return [b for b in buckets if b.start < end_for(interval)]
+
+
+def end_for(interval: Interval) -> datetime:
+    """END, or the end of the longest range these buckets may be asked for."""
+    return min(END, START + MAX_SPAN[interval])
+
+
 EXPECTED = {
+    **{interval: fine(interval) for interval in FINE_STARTS},
     Interval.HOUR: [
         bucket(utc(2024, 1, 1, 9), "1.10", "1.30", "1.10", "1.30", 2, utc(2024, 1, 1, 9, 30)),
         bucket(utc(2024, 1, 1, 10), "1.05", "1.05", "1.05", "1.05", 1, utc(2024, 1, 1, 10, 15)),
@@ -71,7 +99,7 @@ def series(store):
 
 @pytest.mark.parametrize("interval", list(Interval))
 def test_rate_history_buckets(series, interval):
-    history = rate_history("EUR", "USD", start=START, end=END, interval=interval)
+    history = rate_history("EUR", "USD", start=START, end=end_for(interval), interval=interval)
 
     assert (history.path, history.via, history.interval) == (RatePath.DIRECT, None, interval)
     assert history.buckets == EXPECTED[interval]
@@ -100,6 +128,29 @@ def test_rate_history_week_buckets_start_monday_utc(store):
         (utc(2024, 1, 8), 1),
     ]
     assert {b.start.weekday() for b in history.buckets} == {0}
+
+
+@pytest.mark.parametrize(
+    ("interval", "starts"),
+    [
+        (Interval.FIVE_MINUTES, [(utc(2024, 1, 1, 10), 2), (utc(2024, 1, 1, 10, 5), 1)]),
+        (Interval.FIFTEEN_MINUTES, [(utc(2024, 1, 1, 10), 3)]),
+        (Interval.MINUTE, [(utc(2024, 1, 1, 10, 2), 1), (utc(2024, 1, 1, 10, 4), 1),
+                           (utc(2024, 1, 1, 10, 5), 1)]),
+    ],
+)  # fmt: skip
+def test_rate_history_sub_hour_buckets_share_the_utc_grid(store, interval, starts):
+    # 10:04:59 is in the 10:00 bucket of five minutes, 10:05 opens the next.
+    store(
+        "ecb",
+        ("EUR", "USD", "1.1", "2024-01-01T10:02"),
+        ("EUR", "USD", "1.2", "2024-01-01T10:04:59"),
+        ("EUR", "USD", "1.3", "2024-01-01T10:05"),
+    )
+
+    history = rate_history("EUR", "USD", start=START, end=end_for(interval), interval=interval)
+
+    assert [(b.start, b.count) for b in history.buckets] == starts
 
 
 def test_rate_history_day_buckets_align_to_utc_midnight(store):
@@ -206,6 +257,8 @@ def test_rate_history_source_filter_without_rows_finds_nothing(store):
         (datetime(2024, 1, 1), END, Interval.DAY, "start"),  # noqa: DTZ001 - naive under test
         (START, datetime(2024, 3, 1), Interval.DAY, "end"),  # noqa: DTZ001 - naive under test
         (START, START + timedelta(days=93, seconds=1), Interval.HOUR, "end"),
+        (START, START + timedelta(days=8, seconds=1), Interval.MINUTE, "end"),
+        (START, START + timedelta(days=31, seconds=1), Interval.FIVE_MINUTES, "end"),
         (START, START + timedelta(days=3701), Interval.DAY, "end"),
         (START, START + timedelta(days=36601), Interval.MONTH, "end"),
     ],
