@@ -43,6 +43,10 @@ class ApiKey(models.Model):
     def set_new_key(self) -> str:
         """Give this (unsaved) row a fresh key and return it: the admin shows it once."""
         raw = secrets.token_urlsafe(32)
+        # A key (and so its prefix) starting with "-" reads as an option on a command line
+        # (`manage.py apikey revoke PREFIX`, curl -H in a deploy script): draw again.
+        while raw.startswith("-"):
+            raw = secrets.token_urlsafe(32)
         self.prefix, self.hashed_key = raw[: self.PREFIX_LENGTH], _sha256(raw)
         return raw
 

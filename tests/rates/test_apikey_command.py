@@ -72,3 +72,20 @@ def test_revoke_twice_says_when_it_was_revoked():
 def test_an_unknown_action_is_a_usage_error():
     with pytest.raises(CommandError, match="invalid choice"):
         _run("rotate")
+
+
+def test_no_key_starts_with_a_dash(monkeypatch):
+    # token_urlsafe draws "-" first about once in 64: such a prefix read as an option.
+    draws = iter(["-" + "a" * 42, "_" + "b" * 42])
+    monkeypatch.setattr("rates.models.keys.secrets.token_urlsafe", lambda n: next(draws))
+    raw = _run("create", "dashless")[0].strip()
+    assert raw == "_" + "b" * 42
+    _run("revoke", raw[: ApiKey.PREFIX_LENGTH])
+
+
+def test_an_old_key_starting_with_a_dash_is_revoked_after_double_dash():
+    key, _raw = ApiKey.issue("made before")
+    ApiKey.objects.filter(id=key.id).update(prefix="-" + key.prefix[1:])
+    _run("revoke", "--", "-" + key.prefix[1:])
+    key.refresh_from_db()
+    assert key.revoked_at is not None

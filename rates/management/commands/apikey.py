@@ -19,7 +19,11 @@ class Command(BaseCommand):
         create.add_argument("name", help="Who or what uses the key.")
         actions.add_parser("list", help="Every key: prefix, name, created, last used, revoked.")
         revoke = actions.add_parser("revoke", help="Revoke the key with this prefix.")
-        revoke.add_argument("prefix", help=f"The key's first {ApiKey.PREFIX_LENGTH} characters.")
+        revoke.add_argument(
+            "prefix",
+            help=f"The key's first {ApiKey.PREFIX_LENGTH} characters (one made before keys "
+            "stopped starting with '-' is given after --: revoke -- -PREFIX).",
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"_{action}")(**options)
