@@ -49,6 +49,9 @@ BREACHES = {
     "pages-read-only": ("pages/views.py", "import rates.ingest.services"),
     "rates-not-alerts": ("rates/cache.py", "import alerts.tasks"),
     "alerts-reads-only": ("alerts/evaluation.py", "import rates.models"),
+    "rates-not-monitor": ("rates/cache.py", "import monitor.models"),
+    "scrapers-not-monitor": ("scrapers/live.py", "import monitor.ticks"),
+    "monitor-live-feed-layers": ("monitor/crosses.py", "import monitor.ticks"),
 }
 
 
@@ -60,7 +63,7 @@ def test_every_contract_has_a_breach():
 @pytest.mark.parametrize("contract", sorted(BREACHES))
 def test_import_contract_catches_a_breach(contract, tmp_path):
     # A contract that names a wrong module or allows too much would pass on any code.
-    for package in ("koel", "rates", "scrapers", "pages", "alerts"):
+    for package in ("koel", "rates", "scrapers", "pages", "alerts", "monitor"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     path, line = BREACHES[contract]
