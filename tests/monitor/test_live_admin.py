@@ -147,3 +147,13 @@ def test_the_feed_state_is_shown_in_the_admin(admin_client):
 
     assert response.status_code == 200
     assert "yahoo: HTTP 503" in response.text
+
+
+def test_editing_an_active_pair_is_not_refused_when_the_budget_was_lowered(admin_client, settings):
+    settings.KOEL_LIVE_BUDGET_PER_MINUTE = 10  # the eight active majors are already over it
+    pair = LivePair.objects.get(base="EUR", target="USD")
+    url = reverse("admin:monitor_livepair_change", args=[pair.id])
+
+    admin_client.post(url, {"base": "EUR", "target": "USD", "position": 5, "active": "on"})
+
+    assert LivePair.objects.get(id=pair.id).position == 5  # the tick itself refuses to run
