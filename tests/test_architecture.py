@@ -51,6 +51,8 @@ BREACHES = {
     "alerts-reads-only": ("alerts/evaluation.py", "import rates.models"),
     "rates-not-monitor": ("rates/cache.py", "import monitor.live"),
     "monitor-reads-only": ("monitor/analytics/selectors.py", "import rates.models"),
+    "scrapers-not-monitor": ("scrapers/live.py", "import monitor.ticks"),
+    "monitor-live-feed-layers": ("monitor/crosses.py", "import monitor.ticks"),
 }
 
 
