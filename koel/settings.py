@@ -326,3 +326,9 @@ if KOEL_SLACK_WEBHOOK_URL:
         name: {"handlers": ["slack"]}
         for name in ("koel", "rates", "scrapers", "pages", "django", "celery")
     }
+
+# --- Monitor page (/monitor/) -----------------------------------------------------------------
+# How often the page polls /api/v1/monitor/live/ when it cannot hold the push stream open.
+KOEL_MONITOR_POLL_SECONDS = env.int("KOEL_MONITOR_POLL_SECONDS", default=30)
+if KOEL_MONITOR_POLL_SECONDS < 1:
+    raise ImproperlyConfigured("KOEL_MONITOR_POLL_SECONDS must be 1 or more.")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("koel.accounts")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("alerts/", include("alerts.urls_pages")),
+    path("monitor/", include("monitor.urls_pages")),
     path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("health/", views.health, name="health"),

@@ -49,6 +49,8 @@ BREACHES = {
     "pages-read-only": ("pages/views.py", "import rates.ingest.services"),
     "rates-not-alerts": ("rates/cache.py", "import alerts.tasks"),
     "alerts-reads-only": ("alerts/evaluation.py", "import rates.models"),
+    "rates-not-monitor": ("rates/cache.py", "import monitor.live"),
+    "monitor-reads-only": ("monitor/series.py", "import rates.models"),
 }
 
 
@@ -60,7 +62,7 @@ def test_every_contract_has_a_breach():
 @pytest.mark.parametrize("contract", sorted(BREACHES))
 def test_import_contract_catches_a_breach(contract, tmp_path):
     # A contract that names a wrong module or allows too much would pass on any code.
-    for package in ("koel", "rates", "scrapers", "pages", "alerts"):
+    for package in ("koel", "rates", "scrapers", "pages", "alerts", "monitor"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     path, line = BREACHES[contract]
