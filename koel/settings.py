@@ -200,6 +200,26 @@ KOEL_SINGLE_PAIR_BUDGET = env.int("KOEL_SINGLE_PAIR_BUDGET", default=60)
 KOEL_DEMO = env.bool("KOEL_DEMO", default=False)
 KOEL_DEMO_URL = env.str("KOEL_DEMO_URL", default="http://127.0.0.1:8765")
 
+# --- Live feed (monitor/, docs/monitor.md "Live feed") -----------------------------------------
+# The sources the live tick asks, in failover order: single-pair sources publishing live
+# mid-market prices. The daily sources never run on the live schedule.
+KOEL_LIVE_SOURCES = env.list("KOEL_LIVE_SOURCES", default=["yahoo", "wise"])
+# The live tick's interval when bootstrap creates its schedule (then edited in the admin).
+KOEL_LIVE_INTERVAL_SECONDS = env.int("KOEL_LIVE_INTERVAL_SECONDS", default=30)
+# Politeness: requests a minute one live source may get (one per live pair per tick).
+KOEL_LIVE_BUDGET_PER_MINUTE = env.int("KOEL_LIVE_BUDGET_PER_MINUTE", default=50)
+# Seconds to wait for one live request before failing over to the next source.
+KOEL_LIVE_TIMEOUT = env.float("KOEL_LIVE_TIMEOUT", default=5.0)
+# {source: base URL} overriding a live source's (tests, benchmarks; KOEL_DEMO points at the demo).
+KOEL_LIVE_BASE_URLS = env.dict("KOEL_LIVE_BASE_URLS", default={})
+# Sub-daily live ticks older than this many days are folded into hourly bars.
+KOEL_LIVE_RETENTION_DAYS = env.int("KOEL_LIVE_RETENTION_DAYS", default=90)
+if min(KOEL_LIVE_INTERVAL_SECONDS, KOEL_LIVE_BUDGET_PER_MINUTE, KOEL_LIVE_RETENTION_DAYS) < 1:
+    raise ImproperlyConfigured(
+        "KOEL_LIVE_INTERVAL_SECONDS, KOEL_LIVE_BUDGET_PER_MINUTE and KOEL_LIVE_RETENTION_DAYS "
+        "must be positive."
+    )
+
 # --- Operators (rates/runs/health_checks.py, rates/metrics.py, rates/slack.py) ----------------
 # /health/: seconds to wait for the database, Redis or the broker; the worker's heartbeat and
 # beat's last tick count as down when older than these many seconds.

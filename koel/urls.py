@@ -7,6 +7,7 @@ from rates import metrics, views
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
     path("api/v1/alerts/", include("alerts.urls")),
+    path("api/v1/monitor/", include("monitor.urls_live")),
     path("api/v1/", include("rates.api.urls")),
     path("accounts/", include("koel.accounts")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MonitorConfig(AppConfig):
@@ -7,3 +8,14 @@ class MonitorConfig(AppConfig):
     name = "monitor"
     verbose_name = "Live monitor"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The live schedules are created at migrate time, which `make run` and bootstrap run
+        # first: rates' bootstrap command cannot name them (rates never imports monitor).
+        post_migrate.connect(_schedules_after_migrate, sender=self)
+
+
+def _schedules_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    from monitor.schedule import live_schedules_load
+
+    live_schedules_load(using=using)

@@ -30,6 +30,7 @@ class LivePair(models.Model):
         return f"{self.base}/{self.target}"
 
     def clean(self) -> None:
+        from monitor.budget import live_set_refusal  # it reads this model
         from rates.reads import known_codes
 
         self.base, self.target = self.base.upper(), self.target.upper()
@@ -41,5 +42,40 @@ class LivePair(models.Model):
         }
         if not errors and self.base == self.target:
             errors["target"] = "A pair needs two different currencies."
+        if not errors and self.active and (refusal := live_set_refusal(adding=self)):
+            errors["active"] = refusal
         if errors:
             raise ValidationError(errors)
+
+
+class FeedState(models.TextChoices):
+    UP = "up", "up"
+    DOWN = "down", "down"
+    IDLE = "idle", "idle"
+
+
+class LiveFeed(models.Model):
+    """The live feed's state after its last tick: one row (`LiveFeed.current()`), written by
+    monitor.ticks, shown in the admin and the live snapshot."""
+
+    state = models.CharField(max_length=4, choices=FeedState.choices, default=FeedState.IDLE)
+    reason = models.TextField(blank=True, help_text="Why the feed is down, or what it missed.")
+    last_tick_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(
+        max_length=40, blank=True, help_text="The source that answered most pairs last tick."
+    )
+    answered = models.PositiveSmallIntegerField(default=0, help_text="Pairs quoted last tick.")
+    stored = models.PositiveIntegerField(default=0, help_text="Rows stored last tick.")
+    seconds = models.FloatField(null=True, blank=True, help_text="How long the last tick took.")
+
+    class Meta:
+        verbose_name = "live feed state"
+        verbose_name_plural = "live feed state"
+
+    def __str__(self) -> str:
+        return f"live feed {self.state}"
+
+    @classmethod
+    def current(cls) -> "LiveFeed":
+        feed, _ = cls.objects.get_or_create(pk=1)
+        return feed

@@ -2,6 +2,7 @@
 and the quarantine, API keys. One module per subject; every model is named here, so
 `from rates.models import X` is the one way to import one."""
 
+from .bars import HourlyBar
 from .catalog import Currency, CurrencyGroup, Source, SourceKind
 from .keys import ApiKey
 from .observations import ExchangeRate, ExchangeRateRecord, LatestRates
@@ -13,6 +14,7 @@ __all__ = [
     "CurrencyGroup",
     "ExchangeRate",
     "ExchangeRateRecord",
+    "HourlyBar",
     "LatestRates",
     "QuarantineStatus",
     "QuarantinedRate",
