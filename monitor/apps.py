@@ -7,3 +7,6 @@ class MonitorConfig(AppConfig):
     name = "monitor"
     verbose_name = "Live monitor"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from monitor import receivers  # noqa: F401  (connects the push stream's publishers)
