@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from alerts.delivery import deliveries_create
 from alerts.models import AlertFiring, AlertRule, Condition
+from alerts.signals import announce_firings_on_commit
 from rates.exceptions import KoelError
 from rates.reads import known_codes, rates_for_bases, rates_for_bases_at
 from rates.types import RateAnswer
@@ -163,6 +164,7 @@ def rules_evaluate(*, codes: Iterable[str]) -> list[AlertFiring]:
     AlertRule.objects.filter(id__in=fired).update(armed=False, last_fired_at=now)
     firings = AlertFiring.objects.bulk_create(firings)
     deliveries_create(firings=firings)
+    announce_firings_on_commit(firings)
     return firings
 
 
