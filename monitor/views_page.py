@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from monitor import live
 from monitor.firings import firing_summary
 from monitor.series import DEFAULT_SPAN, SPANS, live_series
+from monitor.stream.address import stream_url
 
-POLL_URL = "/api/v1/monitor/live/"
 VOLATILITY_URL = "/api/v1/analytics/volatility/"
 VOLATILITY_WINDOWS = ("24h", "7d", "30d")
 
@@ -28,7 +28,10 @@ def monitor_page(request: HttpRequest) -> HttpResponse:
     snapshot = live.live_snapshot()
     now = timezone.now()
     pairs = [_shown(row, now) for row in snapshot["pairs"]]
-    crosses = [_shown(row, now) for row in snapshot["crosses"]]
+    # The crosses are every pair among the live currencies, the live pairs' own too: those
+    # are shown once, quoted.
+    live_names = {row["pair"] for row in pairs}
+    crosses = [_shown(row, now) for row in snapshot["crosses"] if row["pair"] not in live_names]
     context = {
         "feed": snapshot["feed"],
         "cards": pairs,
@@ -36,11 +39,11 @@ def monitor_page(request: HttpRequest) -> HttpResponse:
         "series": live_series(live.live_pairs(), DEFAULT_SPAN),
         "firings": firing_summary(request.user),
         "urls": {
-            "poll": POLL_URL,
+            "poll": reverse("monitor_live:live"),
             "alerts": reverse("monitor-alerts"),
             "series": reverse("monitor-series"),
             "volatility": VOLATILITY_URL,
-            "stream": "",
+            "stream": stream_url(request),
         },
         "poll_seconds": settings.KOEL_MONITOR_POLL_SECONDS,
         "windows": VOLATILITY_WINDOWS,

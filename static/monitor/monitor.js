@@ -86,10 +86,13 @@
   }
 
   function showRate(rate) {
+    // Crosses are derived among all the live currencies, the live pairs' own too: a live
+    // pair's card and row show its quote, never its cross.
+    if (rate.derived && cards.has(rate.pair)) return;
     const card = cards.get(rate.pair);
     const row = rows.get(rate.pair);
     const known = card || row;
-    if (!known || (known.dataset.updated === rate.observed_at && field(known, "rate").textContent === rate.rate)) return;
+    if (rate.rate == null || !known || (known.dataset.updated === rate.observed_at && field(known, "rate").textContent === rate.rate)) return;
     if (card) showCard(card, rate);
     if (row) {
       showRow(row, rate);
@@ -204,7 +207,8 @@
     function draw(found) {
       labels = found.map((r) => r.pair);
       const shown = [found.map((_r, i) => i), found.map((r) => r.value)];
-      holder.setAttribute("aria-label", `Standard deviation of log returns: ${found.map((r) => `${r.pair} ${r.text}`).join(", ")}`);
+      const listed = found.map((r) => `${r.pair} ${r.text}`).join(", ") || "no pair has enough rates";
+      holder.setAttribute("aria-label", `Annualised volatility: ${listed}`);
       holder.dataset.bars = String(found.length);
       if (plot) {
         plot.setData(shown);
@@ -227,7 +231,7 @@
         }],
         axes: [
           { stroke: style.color, grid: { show: false }, splits: () => labels.map((_l, i) => i), values: () => labels },
-          { stroke: style.color, grid, size: 64 },
+          { stroke: style.color, grid, size: 64, values: (_u, ticks) => ticks.map((v) => `${v.toFixed(1)} %`) },
         ],
       }, shown, holder);
       window.addEventListener("resize", () => plot.setSize({ width: holder.clientWidth, height: 220 }));
@@ -236,12 +240,14 @@
     async function show(window_) {
       root.querySelectorAll("button.window").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.window === window_)));
       holder.dataset.window = window_;
-      const query = new URLSearchParams({ pairs: pairs.join(","), window: window_ });
+      const query = new URLSearchParams({ pairs: pairs.join(","), window: window_, annualize: "true" });
       try {
         const answer = await fetch(`${volatility}?${query}`).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
         const found = volatilities(answer);
         draw(found);
-        note.textContent = `The standard deviation of each pair's log returns over ${window_}.`;
+        const missing = answer.pairs.length - found.length;
+        const without = missing ? ` ${missing} pair${missing === 1 ? " has" : "s have"} too few rates for it.` : "";
+        note.textContent = `Standard deviation of each pair's log returns per ${answer.interval} over ${window_}, annualised.${without}`;
       } catch (status) {
         note.textContent = `No volatility over ${window_} (the analytics API answered ${status}).`;
       }
@@ -253,11 +259,12 @@
     if (pairs.length && window.uPlot) show(root.querySelector('button.window[aria-pressed="true"]').dataset.window);
   })();
 
-  // The analytics API's answer as bars: [{pair, value, text}] (docs/monitor.md, "Analytics").
+  // The analytics API's answer as bars (docs/monitor.md, "Analytics API"): each pair's
+  // annualised volatility in %, comparable across windows whose intervals differ.
   function volatilities(answer) {
-    return (answer.pairs || [])
-      .filter((r) => r.volatility != null)
-      .map((r) => ({ pair: r.pair, value: Number(r.volatility), text: Number(r.volatility).toPrecision(3) }));
+    return answer.pairs
+      .filter((r) => r.annualized != null)
+      .map((r) => ({ pair: r.pair, value: r.annualized * 100, text: `${(r.annualized * 100).toFixed(2)} %`, n: r.observations }));
   }
 
   // --- the reader's alerts -------------------------------------------------------------------
@@ -374,8 +381,10 @@
   function listen() {
     const query = new URLSearchParams({ pairs: Array.from(rows.keys()).join(",") });
     const source = new window.EventSource(`${stream}?${query}`, { withCredentials: true });
+    let opened = false;
     let failures = 0;
     source.addEventListener("open", () => {
+      opened = true;
       failures = 0;
       mode("stream", "Updated live from the push stream.");
     });
@@ -383,9 +392,9 @@
     source.addEventListener("firing", () => refreshAlerts());
     source.addEventListener("error", () => {
       failures += 1;
-      // EventSource reconnects by itself (Last-Event-ID); a refused stream, or one that keeps
-      // failing, is given up for polling.
-      if (source.readyState === window.EventSource.CLOSED || failures >= 3) {
+      // EventSource reconnects by itself (sending Last-Event-ID) after a drop; a stream that
+      // never opened, was refused, or keeps failing is given up for polling.
+      if (!opened || source.readyState === window.EventSource.CLOSED || failures >= 3) {
         source.close();
         startPolling();
       }

@@ -1,6 +1,7 @@
 """The monitor page's fixtures: live rates written through the write service, and alert
 firings of two users."""
 
+import importlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -9,6 +10,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from alerts.models import AlertFiring, AlertRule
+from monitor.models import LivePair
+
+# The default live group, as its migration seeds it (a transactional test's flush removes it).
+MAJORS = importlib.import_module("monitor.migrations.0002_majors").MAJORS
 
 
 def iso(moment: datetime) -> str:
@@ -18,7 +23,10 @@ def iso(moment: datetime) -> str:
 @pytest.fixture
 def live_rates(store):
     """EUR/USD and USD/JPY: the rate in force at today's 00:00 UTC, then a newer one a minute
-    ago (EUR/USD up 0.296 %, USD/JPY down); returns the newer ones' instant."""
+    ago (EUR/USD up 0.296 %, USD/JPY down), in the default live group; returns the newer ones'
+    instant."""
+    for position, (base, target) in enumerate(MAJORS):
+        LivePair.objects.get_or_create(base=base, target=target, defaults={"position": position})
     now = timezone.now()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     before, latest = midnight - timedelta(hours=1), now - timedelta(minutes=1)

@@ -69,6 +69,8 @@ def test_table_lists_live_and_cross_rates_with_sortable_headers(client):
     assert ">live<" in live
     cross = row(html, "EUR/JPY")  # EUR/USD × USD/JPY, derived among the live currencies
     assert ">cross<" in cross
+    pairs = re.findall(r'<tr data-pair="(\w+/\w+)"', html)
+    assert len(pairs) == len(set(pairs)) == 28  # 8 live pairs, and the 20 other crosses once
 
 
 @pytest.mark.usefixtures("live_rates")
