@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/v1/stream/", stream, name="stream"),
     path("api/v1/alerts/", include("alerts.urls")),
     path("api/v1/monitor/", include("monitor.urls_live")),
+    # Issue 12: the monitor's analytics (volatility, correlation), before rates' api/v1/.
+    path("api/v1/analytics/", include("monitor.analytics.urls")),
     path("api/v1/", include("rates.api.urls")),
     path("accounts/", include("koel.accounts")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -50,7 +50,8 @@ BREACHES = {
     "rates-not-alerts": ("rates/cache.py", "import alerts.tasks"),
     "alerts-reads-only": ("alerts/evaluation.py", "import rates.models"),
     "rates-not-monitor": ("rates/cache.py", "import monitor.live"),
-    "monitor-reads-only": ("monitor/series.py", "import rates.models"),
+    "monitor-page-reads-only": ("monitor/series.py", "import rates.models"),
+    "monitor-reads-only": ("monitor/analytics/selectors.py", "import rates.models"),
 }
 
 

@@ -10,8 +10,6 @@ at least every KOEL_API_MAX_AGE seconds) and `stale`, true once the rate is olde
 refresh window (KOEL_BLEND_WINDOW_HOURS: the group's schedule).
 """
 
-import csv
-import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -196,13 +194,3 @@ def _iso(moment: datetime) -> str:
             _ISO.clear()  # a bound, not an LRU: refilled by the next few histories
         text = _ISO[key] = moment.isoformat()
     return text
-
-
-def history_csv(answer: dict) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    columns = ["start", "value", "open", "high", "low", "close", "count", "last_observed_at"]
-    writer.writerow(columns)
-    for point in answer["points"]:
-        writer.writerow([point[c] for c in columns])
-    return out.getvalue().encode()

@@ -183,7 +183,11 @@ class HistoryParams(StrictParams):
     end = MomentField(required=False, help_text="End (inclusive for a date); default: now.")
     interval = serializers.ChoiceField([i.value for i in Interval], default=Interval.DAY.value)
     source = serializers.CharField(required=False, help_text="Only this source's rates.")
-    format = serializers.ChoiceField(["json", "csv"], default="json")
+    format = serializers.ChoiceField(
+        ["json", "csv", "xlsx"],
+        required=False,
+        help_text="json, csv or xlsx (a workbook); without it, the Accept header chooses.",
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -27,7 +28,9 @@ from rates.runs.services import run_queue
 
 from . import answers, examples
 from .examples import BAD_REQUEST, NOT_FOUND, THROTTLED
+from .exports import EXPORTS, XLSX, CsvRenderer, XlsxRenderer, filename
 from .finishers import CONVERT_AMOUNT, RATES_AMOUNT
+from .negotiation import JSON
 from .params import ConvertParams, HistoryParams, RatesParams, RunParams, parse
 from .serializers import (
     ConvertOut,
@@ -136,33 +139,60 @@ class ConvertView(APIView):
         )
 
 
+HISTORY_ERRORS = {400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED}
+
+
 class HistoryView(APIView):
+    # JSON first: no Accept header, or */*, gets JSON (rates.api.negotiation).
+    renderer_classes = [JSONRenderer, CsvRenderer, XlsxRenderer]
+
     @extend_schema(
         operation_id="history",
         summary="History of a pair in buckets",
         description=(
-            "Hour, day, week or month buckets between `start` and `end` with each bucket's value "
-            "(its last rate) and open/high/low/close, plus min, max, change and percentage change "
-            "over the range. `format=csv` answers text/csv."
+            "Minute, 5-minute, 15-minute, hour, day, week or month buckets between `start` and "
+            "`end` with each bucket's value (its last rate) and open/high/low/close, plus min, "
+            "max, change and percentage change over the range. `format=csv` answers text/csv, "
+            "`format=xlsx` an XLSX workbook (sheets History and Summary: number cells, which "
+            "spreadsheets hold as doubles, and UTC date cells); without `format`, the Accept "
+            "header chooses (text/csv, " + XLSX + "). A file comes with a Content-Disposition "
+            "filename. Errors are JSON whatever was asked."
         ),
         parameters=[HistoryParams],
-        responses={200: HistoryOut, 400: BAD_REQUEST, 404: NOT_FOUND, 429: THROTTLED},
+        responses={
+            (200, "application/json"): HistoryOut,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX): OpenApiTypes.BINARY,
+            **{(code, JSON): answer for code, answer in HISTORY_ERRORS.items()},
+        },
         examples=[
             examples.HISTORY,
         ],
     )
     def get(self, request: Request):
         params = _params(HistoryParams, request)
+        kind = params.get("format") or request.accepted_renderer.format
+        export = EXPORTS.get(kind)
 
         def build() -> Answer:
             answer = answers.history_answer(params)
             modified = _newest([p["last_observed_at"] for p in answer["points"]])
-            if params["format"] == "csv":
-                csv = answers.history_csv(answer)
-                return Answer(200, csv, last_modified=modified, content_type="text/csv")
-            return Answer(200, answer, last_modified=modified)
+            if export is None:
+                return Answer(200, answer, last_modified=modified)
+            body = export.write(answer)
+            return Answer(200, body, last_modified=modified, content_type=export.media_type)
 
-        return cached_answer(request, build, depends_on=_depends(params["base"], params["target"]))
+        depends_on = _depends(params["base"], params["target"])
+        response = cached_answer(request, build, depends_on=depends_on, vary=(kind,))
+        if export is not None and response.status_code in (200, 304):
+            name = filename(params, export.extension)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def handle_exception(self, exc):
+        # An error is the API's JSON envelope, also when Accept asked for a file.
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), JSON
+        return super().handle_exception(exc)
 
 
 class CurrencyFilter(filters.FilterSet):

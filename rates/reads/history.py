@@ -83,6 +83,7 @@ def history(
     source: str | None = None,
 ) -> History:
     """Buckets of base→target over [start, end); raises RateNotFound when nothing answers."""
+    interval = Interval(interval)  # the API passes the parameter's text
     _check_range(start, end, interval)
     require_pair(base, target)
     for path, via, buckets in _candidates(base, target, start, end, interval, source):
