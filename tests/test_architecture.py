@@ -52,6 +52,8 @@ BREACHES = {
     "rates-not-monitor": ("rates/cache.py", "import monitor.live"),
     "monitor-page-reads-only": ("monitor/series.py", "import rates.models"),
     "monitor-reads-only": ("monitor/analytics/selectors.py", "import rates.models"),
+    "scrapers-not-monitor": ("scrapers/tasks.py", "import monitor.live"),
+    "monitor-live-feed-layers": ("monitor/crosses.py", "import monitor.tasks"),
 }
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from alerts.models import AlertFiring, AlertRule
 from tests.monitor.conftest import iso
 
 pytestmark = pytest.mark.usefixtures("live_rates")
@@ -40,13 +41,12 @@ def test_stream_updates_a_card_without_a_reload(streamed, store):
 def test_a_firing_of_the_readers_rule_reaches_their_timeline(
     page, settings, stream_server, live_server, signed_in, watcher, store
 ):
-    from alerts.models import AlertRule
-
     AlertRule.objects.create(
         owner=watcher, base="EUR", target="USD", condition="above", threshold="1.085",
         name="euro over 1.085", notify_email=False,
     )  # fmt: skip
-    settings.KOEL_STREAM_URL = stream_server
+    # The page's host (live_server's "localhost"): the session cookie goes to the stream too.
+    settings.KOEL_STREAM_URL = stream_server.replace("127.0.0.1", "localhost")
     settings.KOEL_MONITOR_POLL_SECONDS = 3600
     signed_in(page)
     page.goto(f"{live_server.url}/monitor/")
@@ -54,6 +54,7 @@ def test_a_firing_of_the_readers_rule_reaches_their_timeline(
     expect(page.locator('[data-field="no-firings"]')).to_be_visible()
 
     store("yahoo", ("EUR", "USD", "1.0861", iso(timezone.now())))  # evaluated on commit: fires
+    assert AlertFiring.objects.filter(rule__owner=watcher).count() == 1
 
     timeline = page.locator("#firings-timeline li")
     expect(timeline).to_have_count(1)
