@@ -47,12 +47,14 @@ def firing_summary(user) -> dict | None:
 
 
 def firing_event(firing: AlertFiring) -> dict:
-    """A firing in the shape of the stream's `firing` event (docs/monitor.md)."""
+    """A firing in the shape of the stream's `firing` event (docs/monitor.md), its decimals
+    without trailing zeros, and the rule's own name ("" when it has none)."""
     rule = firing.rule
     return {
         "id": firing.id,
         "rule": rule.id,
         "rule_name": str(rule),
+        "name": rule.name,
         "pair": f"{rule.base}/{rule.target}",
         "condition": rule.condition,
         "threshold": _plain(rule.threshold),

@@ -25,3 +25,15 @@ def age_text(seconds: int | None) -> str:
         return ""
     size, unit = next((size, unit) for size, unit in _UNITS if seconds >= size or size == 1)
     return f"{max(seconds, 0) // size} {unit} ago"
+
+
+# How a firing's condition reads in the timeline (monitor.js words it the same).
+_CONDITIONS = {"above": "above {}", "below": "below {}", "change_pct": "moved {} % or more"}
+
+
+@register.filter
+def firing_words(firing: dict) -> str:
+    """ "above 1.08 (euro up)": the rule's condition and threshold, then its name if it has
+    one."""
+    words = _CONDITIONS[firing["condition"]].format(firing["threshold"])
+    return f"{words} ({firing['name']})" if firing["name"] else words

@@ -59,7 +59,7 @@
     arrow.textContent = ARROWS[direction(pct)];
     const since = document.createElement("span");
     since.className = "muted";
-    since.textContent = "since 00:00 UTC";
+    since.textContent = pct == null ? "no rate at 00:00 UTC" : "since 00:00 UTC";
     if (pct == null) change.replaceChildren("— ", since);
     else change.replaceChildren(arrow, ` ${signed(pct)} `, since);
     field(card, "source").textContent = rate.source ?? "";
@@ -219,7 +219,10 @@
       plot = new window.uPlot({
         width: holder.clientWidth,
         height: 220,
-        scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] } },
+        scales: {
+          x: { time: false, range: () => [-0.5, labels.length - 0.5] },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] }, // bars stand on zero
+        },
         legend: { show: false },
         cursor: { show: false },
         series: [{}, {
@@ -291,6 +294,9 @@
     }));
   }
 
+  // As firing_words in monitor/templatetags/monitor_format.py.
+  const CONDITIONS = { above: "above {}", below: "below {}", change_pct: "moved {} % or more" };
+
   function showAlerts(summary) {
     if (!summary.signed_in) return;
     field(root, "firings-total").textContent =
@@ -306,7 +312,9 @@
       time.textContent = utcMinute(f.fired_at);
       const pair = document.createElement("strong");
       pair.textContent = f.pair;
-      li.append(time, " ", pair, ` ${f.rule_name}: 1 ${base} = ${f.rate} ${target}`);
+      const words = CONDITIONS[f.condition].replace("{}", f.threshold);
+      const named = f.name ? `${words} (${f.name})` : words;
+      li.append(time, " ", pair, ` ${named}: 1 ${base} = ${f.rate} ${target}`);
       return li;
     }));
   }
@@ -351,7 +359,7 @@
     state.dataset.state = feed.state;
     field(state, "feed-text").textContent = `Live feed ${feed.state}${feed.reason ? `: ${feed.reason}` : ""}.`;
     const tick = feed.last_tick_at ? `Last tick ${utcMinute(feed.last_tick_at)}${feed.source ? ` from ${feed.source}` : ""}; ` : "";
-    const every = feed.interval_seconds ? `every ${feed.interval_seconds} s.` : "";
+    const every = feed.interval_seconds ? `Ticks every ${feed.interval_seconds} s.` : "";
     field(state, "feed-detail").textContent = `${tick}${every}`;
   }
 

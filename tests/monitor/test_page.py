@@ -106,9 +106,34 @@ def test_signed_in_reader_sees_only_their_own_firings(client, watcher, stranger,
     ]  # fmt: skip
     timeline = re.search(r'id="firings-timeline".*?</ol>', html, re.S).group(0)
     assert timeline.count("<li") == 3
-    assert "euro up: 1 EUR = 1.0842 USD" in timeline
+    assert "above 1.08 (euro up): 1 EUR = 1.0842 USD" in timeline
+    assert "below 150: 1 USD = 149.25 JPY" in timeline  # no name: the condition alone
     assert "SEK/NOK" not in html
     assert "theirs" not in html
+
+
+def test_anonymous_page_is_cached_until_a_rate_lands(
+    client, store, live_rates, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    assert 'data-field="rate">1.0842<' in card(client.get(PAGE).content.decode(), "EUR/USD")
+    with django_assert_max_num_queries(1):  # the live group; the page itself from the cache
+        assert 'data-field="rate">1.0842<' in card(client.get(PAGE).content.decode(), "EUR/USD")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the write commits: versions bumped
+        store("yahoo", ("EUR", "USD", "1.0851", (live_rates + timedelta(seconds=30)).isoformat()))
+
+    assert 'data-field="rate">1.0851<' in card(client.get(PAGE).content.decode(), "EUR/USD")
+
+
+@pytest.mark.usefixtures("live_rates")
+def test_a_signed_in_reader_never_gets_the_anonymous_page(client, watcher, fired):
+    fired(watcher, "EUR", "USD", "above", "1.08", rate="1.0842")
+    client.get(PAGE)  # cached for anonymous readers
+    client.force_login(watcher)
+    html = client.get(PAGE).content.decode()
+
+    assert "1 firing in the last 30 days." in html
+    assert "Sign in</a> to see" not in html
 
 
 def test_firing_summary_is_none_for_an_anonymous_user():
@@ -141,18 +166,10 @@ def test_alerts_json_is_the_readers_own(client, watcher, stranger, fired):
     firing = answer["timeline"][0]
     assert firing["threshold"] == "1.08"
     assert firing["rate"] == "1.0842"
-    assert set(firing) == {
-        "id",
-        "rule",
-        "rule_name",
-        "pair",
-        "condition",
-        "threshold",
-        "rate",
-        "reference_rate",
-        "observed_at",
-        "fired_at",
-    }  # fmt: skip  the stream's firing event
+    # The stream's firing event, and the rule's own name.
+    stream_fields = {"id", "rule", "rule_name", "pair", "condition", "threshold", "rate"}
+    stream_fields |= {"reference_rate", "observed_at", "fired_at"}
+    assert set(firing) == {*stream_fields, "name"}
 
 
 @pytest.mark.usefixtures("live_rates")

@@ -58,7 +58,7 @@ def test_a_firing_of_the_readers_rule_reaches_their_timeline(
 
     timeline = page.locator("#firings-timeline li")
     expect(timeline).to_have_count(1)
-    expect(timeline.first).to_contain_text("euro over 1.085: 1 EUR = 1.0861 USD")
+    expect(timeline.first).to_contain_text("above 1.085 (euro over 1.085): 1 EUR = 1.0861 USD")
     expect(page.locator('[data-field="firings-total"]')).to_have_text(
         "1 firing in the last 30 days."
     )
