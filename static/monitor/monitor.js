@@ -16,6 +16,8 @@
   const table = document.getElementById("monitor-table");
   const rows = new Map(Array.from(table.tBodies[0].rows, (r) => [r.dataset.pair, r]));
   const seed = JSON.parse(document.getElementById("monitor-series").textContent);
+  // The charts' buttons work only with this script: hidden in the server's page.
+  for (const group of root.querySelectorAll(".ranges[hidden]")) group.hidden = false;
 
   // --- words, as the server writes them (monitor/templatetags/monitor_format.py) ------------
   const UNITS = [[86400, "d"], [3600, "h"], [60, "min"], [1, "s"]];
@@ -92,7 +94,10 @@
     const card = cards.get(rate.pair);
     const row = rows.get(rate.pair);
     const known = card || row;
-    if (rate.rate == null || !known || (known.dataset.updated === rate.observed_at && field(known, "rate").textContent === rate.rate)) return;
+    if (rate.rate == null || !known) return;
+    const sameOpen = !("open" in rate) || (rate.open ?? "") === known.dataset.open;
+    const same = known.dataset.updated === rate.observed_at && field(known, "rate").textContent === rate.rate;
+    if (same && sameOpen) return; // nothing new: no flash
     if (card) showCard(card, rate);
     if (row) {
       showRow(row, rate);
@@ -363,14 +368,18 @@
     field(state, "feed-detail").textContent = `${tick}${every}`;
   }
 
+  async function readSnapshot() {
+    const answer = await fetch(poll, { cache: "no-store" });
+    if (!answer.ok) throw new Error(String(answer.status));
+    const snapshot = await answer.json();
+    showFeed(snapshot.feed);
+    for (const rate of [...snapshot.pairs, ...snapshot.crosses]) showRate(rate);
+  }
+
   let polling = false;
   async function pollOnce() {
     try {
-      const answer = await fetch(poll, { cache: "no-store" });
-      if (!answer.ok) throw new Error(String(answer.status));
-      const snapshot = await answer.json();
-      showFeed(snapshot.feed);
-      for (const rate of [...snapshot.pairs, ...snapshot.crosses]) showRate(rate);
+      await readSnapshot();
       mode("polling", `Polling every ${pollMs / 1000} s.`);
       await refreshAlerts();
     } catch (error) {
@@ -396,7 +405,17 @@
       failures = 0;
       mode("stream", "Updated live from the push stream.");
     });
-    source.addEventListener("rate", (e) => showRate(JSON.parse(e.data)));
+    // A rate event carries no open: the first rate of a new UTC day re-reads the snapshot once,
+    // for the day's opens (and the feed's state).
+    let day = new Date(seed.now * 1000).toISOString().slice(0, 10);
+    source.addEventListener("rate", (e) => {
+      const rate = JSON.parse(e.data);
+      const today = new Date(rate.observed_at).toISOString().slice(0, 10);
+      if (today > day) {
+        readSnapshot().then(() => { day = today; }, () => {}); // else the next rate tries again
+      }
+      showRate(rate);
+    });
     source.addEventListener("firing", () => refreshAlerts());
     source.addEventListener("error", () => {
       failures += 1;

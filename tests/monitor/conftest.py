@@ -166,6 +166,7 @@ def fired(currencies):
 from tests.pages.conftest import (  # noqa: E402, F401
     browser_type_launch_args,
     page,
+    page_without_js,
     pytest_runtest_makereport,
     pytest_runtest_protocol,
 )

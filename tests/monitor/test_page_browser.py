@@ -154,3 +154,12 @@ def test_no_console_errors(polled, live_server):
     polled.wait_for_timeout(1500)  # a poll has come and gone
 
     assert errors == []
+
+
+def test_without_javascript_the_page_is_the_servers_first_state(page_without_js, live_server):
+    page_without_js.goto(f"{live_server.url}/monitor/")
+
+    expect(rate_of(page_without_js, "EUR/USD")).to_have_text("1.0842")
+    expect(page_without_js.locator("#monitor-table tbody tr")).to_have_count(28)
+    expect(page_without_js.get_by_role("button", name="Last day")).to_be_hidden()  # needs JS
+    expect(page_without_js.get_by_role("button", name="7d")).to_be_hidden()
