@@ -21,13 +21,19 @@ class LiveSetFormSet(BaseModelFormSet):
         super().clean()
         if any(form.errors for form in self.forms):
             return
+        switched_on = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("active") and "active" in form.changed_data
+        ]
+        if not switched_on:
+            return  # reordering, or switching off, never breaks the budget
         edited = {form.instance.pk: form.cleaned_data.get("active") for form in self.forms}
         active = LivePair.objects.filter(active=True).exclude(pk__in=list(edited)).count()
         active += sum(1 for on in edited.values() if on)
         if refusal := live_set_refusal(active=active):
-            for form in self.forms:
-                if form.cleaned_data.get("active") and "active" in form.changed_data:
-                    form.add_error("active", refusal)
+            for form in switched_on:
+                form.add_error("active", refusal)
             raise forms.ValidationError(refusal)
 
 

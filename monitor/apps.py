@@ -18,6 +18,11 @@ class MonitorConfig(AppConfig):
 
 
 def _schedules_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    from django.db import connections
+    from django_celery_beat.models import PeriodicTask
+
     from monitor.schedule import live_schedules_load
 
-    live_schedules_load(using=using)
+    # A partial migrate (`migrate monitor` on an empty database) may not have beat's tables yet.
+    if PeriodicTask._meta.db_table in connections[using].introspection.table_names():
+        live_schedules_load(using=using)

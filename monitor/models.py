@@ -42,10 +42,17 @@ class LivePair(models.Model):
         }
         if not errors and self.base == self.target:
             errors["target"] = "A pair needs two different currencies."
-        if not errors and self.active and (refusal := live_set_refusal(adding=self)):
+        if not errors and self._switched_on() and (refusal := live_set_refusal(adding=self)):
             errors["active"] = refusal
         if errors:
             raise ValidationError(errors)
+
+    def _switched_on(self) -> bool:
+        """Active now, and new or stored inactive: only that can break the budget (editing an
+        active pair's position must not, even when a lowered budget is already exceeded)."""
+        if not self.active:
+            return False
+        return self.pk is None or not LivePair.objects.filter(pk=self.pk, active=True).exists()
 
 
 class FeedState(models.TextChoices):

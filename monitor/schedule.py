@@ -35,8 +35,10 @@ def live_schedules_load(*, using: str = "default") -> int:
             "description": "Refreshes the live pairs from the live sources (monitor).",
         },
     )
+    # Daily with the partition maintenance (00:30 UTC), on the same schedule row: tasks sharing
+    # a cadence share one schedule (django-celery-beat's advice).
     daily, _ = CrontabSchedule.objects.using(using).get_or_create(
-        minute="15", hour="1", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+        minute="30", hour="0", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
     )
     _, retention = PeriodicTask.objects.using(using).get_or_create(
         name=RETENTION_TASK_NAME,

@@ -48,7 +48,12 @@ def live_tick_run(*, interval_seconds: float | None = None) -> LiveFeed:
         logger.warning("%s", reason)
         return feed_record(FeedState.DOWN, reason=reason, started=started)
     crosses = cross_rows(quotes, live_currencies())
-    stored = ticks_store(answers, crosses)
+    try:
+        stored = ticks_store(answers, crosses)
+    except Exception as error:
+        # Rolled back: nothing of this tick is stored, and the feed says why.
+        feed_record(FeedState.DOWN, reason=f"storing the tick failed: {error}", started=started)
+        raise
     return feed_record(
         FeedState.UP,
         reason=_missed(pairs, quotes),

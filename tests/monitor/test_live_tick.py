@@ -85,6 +85,11 @@ def test_the_quotes_and_crosses_are_stored_in_one_transaction(live_at):
     # The quotes were written before the crosses failed; rolled back with them.
     assert rows("yahoo") == []
     assert rows("koel") == []
+    feed = LiveFeed.current()
+    assert (feed.state, feed.reason) == (
+        "down",
+        "storing the tick failed: the cross rates' write failed",
+    )
 
 
 def test_the_tick_requests_with_a_rotating_browser_user_agent(live_at):
