@@ -83,6 +83,7 @@ class Hub:
             self.by_owner[subscriber.owner].add(subscriber)
         self.count += 1
         if self.task is None:
+            signals_hook()
             self.task = asyncio.get_running_loop().create_task(self.listen())
         await self.subscribed.wait()
 
