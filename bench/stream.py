@@ -15,7 +15,9 @@ one worker, koel.asgi):
   with none (after one stream has been opened and closed, so the hub and the Redis
   subscription exist), per subscriber; baselines: that idle server's RSS, and the same
   measurement of a bare ASGI app under the same granian (bench/stream_bare.py: what the server
-  itself costs per open streaming connection).
+  itself costs per open streaming connection);
+* tick latency from the tick's first request to its commit, by bench/live_tick.py's
+  `tick_latency()` (the live feed's benchmark), when that file is in the tree.
 
 The clients run on the same 2 cores as the server (and Redis, PostgreSQL): the figures include
 the clients' own reading. They open their streams with an API key (an anonymous address would be
@@ -268,8 +270,19 @@ async def bare_memory(port: int, worker: int, count: int) -> tuple[float, float]
 
 
 def live_tick_report() -> None:
-    """Tick latency from request start to commit is bench/live_tick.py's (helper h12a's
-    branch): at merge, the lead calls its function here, so both figures print in one run."""
+    """The issue's third figure, a tick's latency from its first request to its commit, is
+    bench/live_tick.py's (the live feed's branch): its `tick_latency()` runs here once that file
+    is in the tree, so that all three figures come from one run."""
+    try:
+        from bench.live_tick import line, tick_latency
+    except ModuleNotFoundError as exc:
+        if exc.name != "bench.live_tick":
+            raise
+        print("tick latency: not measured (bench/live_tick.py, of the live feed, is not here)")
+        return
+    found = tick_latency(repeats=10)
+    print(line("tick, first request to commit", found["tick"]))
+    print(line("baseline: bare write of the same 36 rows", found["write"]))
 
 
 def report(r: dict, args: argparse.Namespace) -> None:
