@@ -7,10 +7,10 @@ from rates import metrics, views
 
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
-    # Served by the stream's ASGI server (koel/asgi.py); here, a redirect there.
-    path("api/v1/stream/", stream_redirect, name="stream"),
     path("api/v1/alerts/", include("alerts.urls")),
     path("api/v1/", include("rates.api.urls")),
+    # Served by the stream's ASGI server (koel/asgi.py); here, a redirect there.
+    path("api/v1/stream/", stream_redirect, name="stream"),
     path("accounts/", include("koel.accounts")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("alerts/", include("alerts.urls_pages")),
