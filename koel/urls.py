@@ -2,18 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from monitor.stream.views import stream
+from monitor.stream.views import stream_redirect
 from rates import metrics, views
 
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
-    # Served by the ASGI server (koel/asgi.py); the WSGI one answers it with a redirect there.
-    path("api/v1/stream/", stream, name="stream"),
     path("api/v1/alerts/", include("alerts.urls")),
     path("api/v1/monitor/", include("monitor.urls_live")),
     # Issue 12: the monitor's analytics (volatility, correlation), before rates' api/v1/.
     path("api/v1/analytics/", include("monitor.analytics.urls")),
     path("api/v1/", include("rates.api.urls")),
+    # Served by the stream's ASGI server (koel/asgi.py); here, a redirect there.
+    path("api/v1/stream/", stream_redirect, name="stream"),
     path("accounts/", include("koel.accounts")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("alerts/", include("alerts.urls_pages")),

@@ -26,16 +26,22 @@ def stream_url(request) -> str:
 
 
 def cors_headers(request) -> dict[str, str]:
-    """CORS headers for the site's own origins (see the module's docstring); none otherwise."""
+    """CORS headers for the request's Origin (see the module's docstring); none for others."""
     origin = request.headers.get("Origin", "")
-    host = urlsplit(origin).hostname if origin else None
-    if not host or not validate_host(host, allowed_hosts()):
+    if not origin:
         return {}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Allow-Credentials": "true",
-        "Vary": "Origin",
-    }
+    host = urlsplit(origin).hostname
+    if host and validate_host(host, allowed_hosts()):
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Vary": "Origin",
+        }
+    if settings.KOEL_CORS_ORIGINS == ["*"]:
+        return {"Access-Control-Allow-Origin": "*"}
+    if origin in settings.KOEL_CORS_ORIGINS:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
 
 
 def allowed_hosts() -> list[str]:

@@ -64,7 +64,6 @@ class Hub:
     def __init__(self) -> None:
         self.by_pair: dict[str, set[Subscriber]] = defaultdict(set)
         self.by_owner: dict[int, set[Subscriber]] = defaultdict(set)
-        self.count = 0
         self.closing = False
         self.last: tuple[int, int] | None = None  # the newest event dispatched
         self.redis = aioredis.Redis.from_url(settings.REDIS_URL)
@@ -81,8 +80,8 @@ class Hub:
             self.by_pair[pair].add(subscriber)
         if subscriber.owner is not None:
             self.by_owner[subscriber.owner].add(subscriber)
-        self.count += 1
         if self.task is None:
+            signals_hook()
             self.task = asyncio.get_running_loop().create_task(self.listen())
         await self.subscribed.wait()
 
@@ -91,7 +90,6 @@ class Hub:
             self.by_pair[pair].discard(subscriber)
         if subscriber.owner is not None:
             self.by_owner[subscriber.owner].discard(subscriber)
-        self.count -= 1
 
     def close(self) -> None:
         """End every stream (the server is shutting down) and stop listening."""

@@ -10,6 +10,7 @@ exactly. One round trip, whatever the number of events.
 from collections.abc import Iterable
 
 from django.conf import settings
+from redis.connection import parse_url
 
 from monitor.stream.events import Event
 from rates.cache import raw_key
@@ -35,7 +36,10 @@ def log_key() -> str:
 
 
 def channel_key() -> str:
-    return raw_key("stream:events")
+    # Pub/sub channels are global to a Redis server, not per database as keys are: the
+    # database's number keeps two Koels (or test runs) sharing a server apart.
+    db = parse_url(settings.REDIS_URL).get("db", 0)
+    return f"{raw_key('stream:events')}:db{db}"
 
 
 def events_publish(events: Iterable[Event]) -> int:

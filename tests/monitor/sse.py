@@ -29,7 +29,7 @@ class Message:
 
 
 class Stream:
-    def __init__(self, base: str, path: str, headers: dict | None = None, timeout: float = 5):
+    def __init__(self, base: str, path: str, headers: dict | None = None, timeout: float = 10):
         host, port = base.removeprefix("http://").split(":")
         self.connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
         headers = {
@@ -44,7 +44,7 @@ class Stream:
     def body(self) -> bytes:
         return self.response.read()
 
-    def next(self, timeout: float = 5) -> Message | None:
+    def next(self, timeout: float = 10) -> Message | None:
         """The next event or comment-only block; None when the server ended the stream."""
         self.connection.sock.settimeout(timeout)
         message, seen = Message(), False
@@ -67,7 +67,7 @@ class Stream:
             elif name in ("event", "id"):
                 setattr(message, name, value)
 
-    def next_event(self, timeout: float = 5) -> Message | None:
+    def next_event(self, timeout: float = 10) -> Message | None:
         """The next event (comments and `retry:` skipped); None when the stream ended."""
         while True:
             message = self.next(timeout)

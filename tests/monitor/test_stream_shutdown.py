@@ -4,7 +4,6 @@ EventSource clients reconnect (to another instance) with their Last-Event-ID."""
 
 import os
 import signal
-import time
 
 from tests.monitor.conftest import server_env, start_server, stop_server
 from tests.monitor.sse import Stream
@@ -17,7 +16,6 @@ def test_sigterm_ends_every_stream_and_the_server(committed_catalog):
         assert [stream.status for stream in streams] == [200, 200, 200]
         for stream in streams:
             stream.next(timeout=5)  # `retry:`: the stream is open
-        started = time.monotonic()
 
         os.killpg(process.pid, signal.SIGTERM)
 
@@ -27,8 +25,7 @@ def test_sigterm_ends_every_stream_and_the_server(committed_catalog):
             while (message := stream.next(timeout=10)) is not None:
                 messages.append(message)
             endings.append(messages[-1].comments)
-        assert process.wait(10) == 0
-        assert time.monotonic() - started < 5
+        assert process.wait(10) == 0  # without the streams ended, it would wait for ever
         assert endings == [["server shutting down"]] * 3
     finally:
         stop_server(process)
