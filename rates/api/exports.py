@@ -94,11 +94,14 @@ class Export:
     extension: str
     media_type: str
     write: object  # (answer) -> bytes
+    named: bool  # sent with a Content-Disposition filename
 
 
 EXPORTS = {
-    "csv": Export("csv", "text/csv", history_csv),
-    "xlsx": Export("xlsx", XLSX, history_xlsx),
+    # CSV stays unnamed, as it was: the pair page's link names its download (its `download`
+    # attribute), and a Content-Disposition filename would override that.
+    "csv": Export("csv", "text/csv", history_csv, named=False),
+    "xlsx": Export("xlsx", XLSX, history_xlsx, named=True),
 }
 
 

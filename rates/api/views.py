@@ -155,8 +155,8 @@ class HistoryView(APIView):
             "max, change and percentage change over the range. `format=csv` answers text/csv, "
             "`format=xlsx` an XLSX workbook (sheets History and Summary: number cells, which "
             "spreadsheets hold as doubles, and UTC date cells); without `format`, the Accept "
-            "header chooses (text/csv, " + XLSX + "). A file comes with a Content-Disposition "
-            "filename. Errors are JSON whatever was asked."
+            "header chooses (text/csv, " + XLSX + "). A workbook comes with a "
+            "Content-Disposition filename. Errors are JSON whatever was asked."
         ),
         parameters=[HistoryParams],
         responses={
@@ -184,7 +184,7 @@ class HistoryView(APIView):
 
         depends_on = _depends(params["base"], params["target"])
         response = cached_answer(request, build, depends_on=depends_on, vary=(kind,))
-        if export is not None and response.status_code in (200, 304):
+        if export is not None and export.named and response.status_code in (200, 304):
             name = filename(params, export.extension)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
