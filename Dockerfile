@@ -45,6 +45,6 @@ RUN chmod 0755 docker/entrypoint.sh \
 # can read it, not change it.
 USER 10001:10001
 
-EXPOSE 8000
+EXPOSE 8000 8001
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 CMD ["web"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from alerts.delivery import deliveries_create
 from alerts.models import AlertFiring, AlertRule, Condition, channels_wanted
+from alerts.signals import announce_firings_on_commit
 from rates.db import fast_cursor
 from rates.exceptions import KoelError
 from rates.reads import known_codes, rates_for_bases, rates_for_bases_at
@@ -199,6 +200,7 @@ def rules_evaluate(*, codes: Iterable[str]) -> list[AlertFiring]:
     rules_update(rearmed=rearmed, fired=list(channels), now=now)
     firings = firings_insert(fired, now)
     deliveries_create(firings=firings, channels=channels)
+    announce_firings_on_commit(firings)
     return firings
 
 

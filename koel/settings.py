@@ -177,6 +177,20 @@ CORS_URLS_REGEX = r"^/(api|v1|v2|fixer)/.*$"  # the APIs, not the admin
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
+# --- Push stream (monitor/stream/, docs/monitor.md) ---------------------------------------------
+# The stream's own (ASGI) server listens on KOEL_STREAM_PORT; pages and the WSGI server's
+# redirect point at KOEL_STREAM_URL (scheme://host[:port]) when set, else this host on that port.
+KOEL_STREAM_PORT = env.int("KOEL_STREAM_PORT", default=env.int("KOEL_PORT", default=8000) + 1)
+KOEL_STREAM_URL = env.str("KOEL_STREAM_URL", default="")
+# A comment line after this many quiet seconds keeps proxies from closing an idle stream.
+KOEL_STREAM_HEARTBEAT_SECONDS = env.float("KOEL_STREAM_HEARTBEAT_SECONDS", default=15.0)
+# The `retry:` sent to clients: how long an EventSource waits before reconnecting (ms).
+KOEL_STREAM_RETRY_MS = env.int("KOEL_STREAM_RETRY_MS", default=3000)
+# Events kept for clients reconnecting with Last-Event-ID, and events a slow client may fall
+# behind before its stream is ended (it then reconnects and catches up from that log).
+KOEL_STREAM_REPLAY_LENGTH = env.int("KOEL_STREAM_REPLAY_LENGTH", default=10000)
+KOEL_STREAM_QUEUE = env.int("KOEL_STREAM_QUEUE", default=1000)
+
 # --- Scraping --------------------------------------------------------------------------------
 # API keys of the sources that need one (a source is skipped while its key is empty).
 KOEL_FRED_API_KEY = env.str("KOEL_FRED_API_KEY", default="")
@@ -351,3 +365,9 @@ if KOEL_SLACK_WEBHOOK_URL:
         name: {"handlers": ["slack"]}
         for name in ("koel", "rates", "scrapers", "pages", "django", "celery")
     }
+
+# --- Monitor page (/monitor/) -----------------------------------------------------------------
+# How often the page polls /api/v1/monitor/live/ when it cannot hold the push stream open.
+KOEL_MONITOR_POLL_SECONDS = env.int("KOEL_MONITOR_POLL_SECONDS", default=30)
+if KOEL_MONITOR_POLL_SECONDS < 1:
+    raise ImproperlyConfigured("KOEL_MONITOR_POLL_SECONDS must be 1 or more.")

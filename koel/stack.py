@@ -1,6 +1,6 @@
 """The two commands behind `make run` and `make test`.
 
-    python -m koel.stack run     # set up, then web + Celery worker + beat until Ctrl-C
+    python -m koel.stack run     # set up, then web + stream + Celery worker + beat until Ctrl-C
     python -m koel.stack test    # set up, then pytest (extra arguments go to pytest)
     python -m koel.stack exec CMD [ARGS…]   # run any command against the same servers
 
@@ -128,6 +128,17 @@ def processes(env: dict) -> dict[str, list[str]]:
             env.get("WEB_THREADS", "2"),
             "koel.wsgi:application",
         ],
+        # The push stream (monitor/stream/): an ASGI server, where an open stream holds no
+        # thread. Every open stream is a request in flight: the bound is the streams one worker
+        # holds, not the database's connections (a stream holds none).
+        "stream": [
+            str(bin_dir / "granian"),
+            *("--interface", "asgi", "--host", host, "--port", stream_port(env)),
+            *("--workers", env.get("STREAM_WORKERS", "1")),
+            *("--backpressure", env.get("STREAM_CONNECTIONS", "4096")),
+            *("--backlog", env.get("STREAM_CONNECTIONS", "4096")),
+            "koel.asgi:application",
+        ],
         "worker": [
             str(bin_dir / "celery"),
             "-A",
@@ -140,6 +151,11 @@ def processes(env: dict) -> dict[str, list[str]]:
         ],
         "beat": [str(bin_dir / "celery"), "-A", "koel", "beat", "--loglevel", "INFO"],
     }
+
+
+def stream_port(env: dict) -> str:
+    """KOEL_STREAM_PORT, by default the port after KOEL_PORT (as koel/settings.py reads it)."""
+    return env.get("KOEL_STREAM_PORT") or str(int(env.get("KOEL_PORT", "8000")) + 1)
 
 
 def wait_healthy(url: str, children: dict, timeout: float = 60) -> bool:
@@ -202,6 +218,10 @@ def run() -> int:
             if not wait_healthy(f"{base}/healthz", children):
                 log("the web server did not come up; stopping")
                 return 1
+            stream = f"http://{env.get('KOEL_HOST', '127.0.0.1')}:{stream_port(env)}"
+            if not wait_healthy(f"{stream}/healthz", children):
+                log("the stream server did not come up; stopping")
+                return 1
             demo_url = env.get("KOEL_DEMO_URL", "").rstrip("/")
             if demo and not wait_healthy(f"{demo_url}/robots.txt", children, timeout=30):
                 log("the demo sites did not come up; stopping")
@@ -209,6 +229,7 @@ def run() -> int:
             log(f"converter  {base}/")
             log(f"API docs   {base}/api/docs/")
             log(f"admin      {base}/admin/")
+            log(f"stream     {stream}/api/v1/stream/")
             if demo:
                 log(f"demo sites {demo_url}/<source>/ (offline demo: every source scrapes these)")
                 queue_demo_scrape(env)

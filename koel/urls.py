@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from monitor.stream.views import stream_redirect
 from rates import metrics, views
 
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
@@ -11,9 +12,12 @@ urlpatterns = [
     path("api/v1/analytics/", include("monitor.analytics.urls")),
     path("api/v1/monitor/", include("monitor.urls_live")),
     path("api/v1/", include("rates.api.urls")),
+    # Served by the stream's ASGI server (koel/asgi.py); here, a redirect there.
+    path("api/v1/stream/", stream_redirect, name="stream"),
     path("accounts/", include("koel.accounts")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("alerts/", include("alerts.urls_pages")),
+    path("monitor/", include("monitor.urls_pages")),
     path("", include("pages.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("health/", views.health, name="health"),

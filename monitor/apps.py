@@ -10,6 +10,8 @@ class MonitorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from monitor import receivers  # noqa: F401  (connects the push stream's publishers)
+
         # The live schedules are created at migrate time, which `make run` and bootstrap run
         # first: rates' bootstrap command cannot name them (rates never imports monitor).
         post_migrate.connect(_schedules_after_migrate, sender=self)

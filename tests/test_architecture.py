@@ -49,10 +49,11 @@ BREACHES = {
     "pages-read-only": ("pages/views.py", "import rates.ingest.services"),
     "rates-not-alerts": ("rates/cache.py", "import alerts.tasks"),
     "alerts-reads-only": ("alerts/evaluation.py", "import rates.models"),
-    "rates-not-monitor": ("rates/cache.py", "import monitor.live"),
-    "monitor-reads-only": ("monitor/analytics/selectors.py", "import rates.models"),
+    "rates-not-monitor": ("rates/cache.py", "import monitor.models"),
     "scrapers-not-monitor": ("scrapers/live.py", "import monitor.ticks"),
     "monitor-live-feed-layers": ("monitor/crosses.py", "import monitor.ticks"),
+    "monitor-page-reads-only": ("monitor/series.py", "import rates.models"),
+    "monitor-reads-only": ("monitor/analytics/selectors.py", "import rates.models"),
 }
 
 

@@ -1,5 +1,6 @@
 """axe-core (vendored) finds no serious or critical violation on the pair page, the rates table,
-the currencies page and the 404 page, in light and dark mode (the helper is the converter's)."""
+the currencies page, the monitor and the 404 page, in light and dark mode (the helper is the
+converter's)."""
 
 import pytest
 
@@ -14,6 +15,7 @@ PAGES = {
     "rates table without rates": "/rates/CHF/",
     "currencies": "/currencies/",
     "unknown pair": "/pair/EUR/XYZ/",
+    "monitor": "/monitor/",
 }
 
 
@@ -34,7 +36,7 @@ def test_page_has_no_serious_accessibility_violation(page, live_server, name, sc
 
 
 @pytest.mark.usefixtures("some_history")
-@pytest.mark.parametrize("name", ["pair", "rates table", "currencies"])
+@pytest.mark.parametrize("name", ["pair", "rates table", "currencies", "monitor"])
 def test_page_on_a_phone_fits_and_has_no_serious_violation(browser, live_server, name):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     page = context.new_page()

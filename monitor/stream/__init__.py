@@ -1,0 +1,1 @@
+"""The push stream: Server-Sent Events of landed rates and alert firings (docs/monitor.md)."""
