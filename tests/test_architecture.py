@@ -51,6 +51,7 @@ BREACHES = {
     "alerts-reads-only": ("alerts/evaluation.py", "import rates.models"),
     "rates-not-monitor": ("rates/cache.py", "import monitor.models"),
     "scrapers-not-monitor": ("scrapers/live.py", "import monitor.ticks"),
+    "alerts-not-monitor": ("alerts/signals.py", "import monitor.receivers"),
     "monitor-live-feed-layers": ("monitor/crosses.py", "import monitor.ticks"),
     "monitor-page-reads-only": ("monitor/series.py", "import rates.models"),
     "monitor-reads-only": ("monitor/analytics/selectors.py", "import rates.models"),

@@ -72,7 +72,7 @@ def test_a_user_sees_only_their_own_firings(stream_server):
         "pair": "EUR/USD",
         "condition": "above",
         "threshold": "1.100000000000",
-        "rate": "1.2",
+        "rate": "1.200000000000",  # as stored, as /api/v1/alerts/firings/ shows it
         "reference_rate": None,
         "observed_at": "2026-12-07T10:00:00+00:00",
         "fired_at": alices["firing"]["fired_at"],
