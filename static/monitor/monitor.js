@@ -31,6 +31,13 @@
     return open ? (Number(rate) / Number(open) - 1) * 100 : null;
   }
   const direction = (pct) => (pct == null || pct === 0 ? "flat" : pct > 0 ? "up" : "down");
+  // Axis labels with as many decimals as the ticks' spacing needs: moves of a few thousandths
+  // of a percent read as distinct ticks, not as a column of "0.00 %".
+  const tickLabels = (ticks, minimum) => {
+    const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+    const decimals = Math.min(6, Math.max(minimum, Math.ceil(-Math.log10(step || 1))));
+    return ticks.map((v) => `${(Math.abs(v) < step / 2 ? 0 : v).toFixed(decimals)} %`);
+  };
   const signed = (pct) => `${pct >= 0 ? "+" : "-"}${Math.abs(pct).toFixed(2)} %`;
   const ARROWS = { up: "▲", down: "▼", flat: "●" };
 
@@ -149,7 +156,7 @@
         ],
         axes: [
           { stroke: text, grid },
-          { stroke: text, grid, size: 72, values: (_u, ticks) => ticks.map((v) => `${v.toFixed(2)} %`) },
+          { stroke: text, grid, size: 72, values: (_u, ticks) => tickLabels(ticks, 2) },
         ],
         hooks: { draw: [() => {
           if (!performance.getEntriesByName("koel:chart-drawn").length) performance.mark("koel:chart-drawn");
@@ -239,7 +246,7 @@
         }],
         axes: [
           { stroke: style.color, grid: { show: false }, splits: () => labels.map((_l, i) => i), values: () => labels },
-          { stroke: style.color, grid, size: 64, values: (_u, ticks) => ticks.map((v) => `${v.toFixed(1)} %`) },
+          { stroke: style.color, grid, size: 64, values: (_u, ticks) => tickLabels(ticks, 1) },
         ],
       }, shown, holder);
       window.addEventListener("resize", () => plot.setSize({ width: holder.clientWidth, height: 220 }));
