@@ -36,6 +36,10 @@ bench: $(VENV)/.requirements-dev
 	$(PY) -m koel.stack exec $(PY) bench/queries.py
 	$(PY) -m koel.stack exec $(PY) bench/scrape.py
 	$(PY) -m koel.stack exec $(PY) bench/api.py
+	$(PY) -m koel.stack exec $(PY) bench/pages.py
+	$(PY) -m koel.stack exec $(PY) bench/alerts.py
+	$(PY) -m koel.stack exec $(PY) bench/live_tick.py
+	$(PY) -m koel.stack exec $(PY) bench/stream.py
 
 # Reliability: faults, crashes, load and hostile input (docs/reliability.md); minutes, not seconds.
 reliability: $(VENV)/.requirements-dev
