@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.forms.models import BaseModelFormSet
 from django_celery_beat import admin as beat_admin
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
 from monitor.budget import interval_refusal, live_set_refusal
 from monitor.models import LiveFeed, LivePair
@@ -72,6 +72,9 @@ class LivePeriodicTaskForm(beat_admin.PeriodicTaskForm):
         live = data.get("task") == LIVE_TASK and data.get("enabled") and interval is not None
         if live and (refusal := interval_refusal(schedule_seconds(interval))):
             self.add_error("interval", refusal)
+        if data.get("task") == LIVE_TASK and interval is not None:
+            # A tick still queued when the next is due is dropped, not run late.
+            data["expire_seconds"] = int(schedule_seconds(interval))
         return data
 
 
@@ -102,6 +105,15 @@ class LiveIntervalForm(forms.ModelForm):
 
 class LiveIntervalScheduleAdmin(beat_admin.IntervalScheduleAdmin):
     form = LiveIntervalForm
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        # The live tick's queued ticks expire with its interval (monitor.schedule).
+        ticks = PeriodicTask.objects.filter(interval=obj, task=LIVE_TASK)
+        if ticks.exclude(expire_seconds=int(schedule_seconds(obj))).update(
+            expire_seconds=int(schedule_seconds(obj))
+        ):
+            PeriodicTasks.update_changed()  # beat re-reads its schedule
 
 
 for model, model_admin in (

@@ -157,3 +157,22 @@ def test_editing_an_active_pair_is_not_refused_when_the_budget_was_lowered(admin
     admin_client.post(url, {"base": "EUR", "target": "USD", "position": 5, "active": "on"})
 
     assert LivePair.objects.get(id=pair.id).position == 5  # the tick itself refuses to run
+
+
+def test_a_new_live_interval_carries_its_expiry(admin_client):
+    every_minute, _ = IntervalSchedule.objects.get_or_create(
+        every=1, period=IntervalSchedule.MINUTES
+    )
+    task = live_task()
+    form = LivePeriodicTaskForm(
+        data={**form_data(task), "interval": every_minute.id}, instance=task
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+    assert live_task().expire_seconds == 60
+    # Editing the schedule itself in the admin moves the expiry with it.
+    url = reverse("admin:django_celery_beat_intervalschedule_change", args=[every_minute.id])
+    inline = {"periodictask_set-TOTAL_FORMS": 0, "periodictask_set-INITIAL_FORMS": 0}
+    response = admin_client.post(url, {"every": 2, "period": "minutes", **inline})
+    assert response.status_code == 302
+    assert live_task().expire_seconds == 120
