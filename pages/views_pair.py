@@ -97,11 +97,16 @@ def _context(request: HttpRequest, base: str, target: str, locale) -> dict:
     return context
 
 
+def _query(shown: dict, file_format: str) -> str:
+    """The history API's query for the shown range as a file (CSV or XLSX)."""
+    return "&".join(f"{k}={v}" for k, v in {**shown, "format": file_format}.items())
+
+
 def _shown(found, base: str, target: str, locale) -> dict:
     rate = formatting.rate
     s = found.summary
-    csv = {"base": base, "target": target, "start": found.start, "end": found.end}
-    csv.update(interval=str(found.interval), format="csv")
+    shown = {"base": base, "target": target, "start": found.start, "end": found.end}
+    shown.update(interval=str(found.interval))
     return {
         "summary": {
             "low": rate(s.low, locale),
@@ -113,6 +118,7 @@ def _shown(found, base: str, target: str, locale) -> dict:
         },
         "rows": [(b.start.date(), rate(b.close, locale)) for b in found.buckets],
         "series": chart_series(found.buckets),
-        "csv_query": "&".join(f"{k}={v}" for k, v in csv.items()),
+        "csv_query": _query(shown, "csv"),
+        "xlsx_query": _query(shown, "xlsx"),
         "history_url": reverse("api:history"),
     }

@@ -134,8 +134,10 @@
       `${base} to ${target} from ${start} to ${end}, one point per ${interval}`);
     const plural = count === 1 ? "" : "s";
     field("shown").textContent = `${count} ${interval} point${plural} from ${start} to ${end}`;
-    const query = new URLSearchParams({ base, target, start, end, interval, format: "csv" });
-    document.getElementById("pair-csv").href = `${root.dataset.history}?${query}`;
+    for (const format of ["csv", "xlsx"]) {
+      const query = new URLSearchParams({ base, target, start, end, interval, format });
+      document.getElementById(`pair-${format}`).href = `${root.dataset.history}?${query}`;
+    }
     const own = name ? `?range=${name}` : `?${new URLSearchParams({ start, end })}`;
     window.history.replaceState(null, "", own);
   }

@@ -115,6 +115,22 @@ def test_csv_link_is_the_apis_history_of_the_shown_range(client, eur_usd):
     assert len(csv.text.strip().splitlines()) == 1 + len(found.buckets)
 
 
+def test_xlsx_link_is_the_same_range_as_a_workbook(client, eur_usd):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = pair_page(client, range="1M")
+    found = response.context["found"]
+    href = (
+        f"/api/v1/rates/history/?base=EUR&target=USD&start={found.start}&end=2024-12-31"
+        "&interval=day&format=xlsx"
+    )
+    assert f'href="{href.replace("&", "&amp;")}"' in response.text
+    workbook = load_workbook(BytesIO(client.get(href).content))
+    assert workbook["History"].max_row == 1 + len(found.buckets)
+
+
 def test_no_javascript_table_lists_every_point(client, eur_usd):
     text = pair_page(client, range="1W").text
 
