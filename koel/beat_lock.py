@@ -25,7 +25,7 @@ def hold_beat_lock(**_) -> None:
     from django.core.cache import cache
 
     seconds = settings.KOEL_BEAT_LOCK_SECONDS
-    lock = cache.lock(KEY, timeout=seconds)
+    lock = cache.lock(KEY, timeout=seconds, thread_local=False)  # renewed from another thread
     while not lock.acquire(blocking=True, blocking_timeout=seconds):
         logger.info("beat: another beat holds the lock; waiting to take over")
     logger.info("beat: holding the lock (renewed every %s s)", seconds // 3 or 1)

@@ -158,7 +158,14 @@ KOEL_BROKER_VISIBILITY_TIMEOUT = env.int(
     "KOEL_BROKER_VISIBILITY_TIMEOUT",
     default=env.int("KOEL_SCRAPE_TIME_LIMIT", default=3600) + 60 + 300,
 )
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": KOEL_BROKER_VISIBILITY_TIMEOUT}
+# Each worker looks for such messages every this many seconds (kombu's default scans every
+# 10th 10-second tick; one indexed ZRANGE a minute per worker costs nothing).
+KOEL_BROKER_RESTORE_SECONDS = env.int("KOEL_BROKER_RESTORE_SECONDS", default=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": KOEL_BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": KOEL_BROKER_RESTORE_SECONDS,
+    "unacked_restore_throttle": 1,
+}
 # One beat at a time across hosts (koel/beat_lock.py): a second one waits for the lock.
 KOEL_BEAT_LOCK_SECONDS = env.int("KOEL_BEAT_LOCK_SECONDS", default=60)
 
