@@ -36,6 +36,7 @@ REPLICA_MODELS = {
     "rates.currency",
     "rates.source",
     "rates.hourlybar",
+    "rates.exchangeraterecord",
 }
 WRITTEN_KEY = "replica:written-lsn"
 
