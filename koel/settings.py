@@ -168,6 +168,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # One beat at a time across hosts (koel/beat_lock.py): a second one waits for the lock.
 KOEL_BEAT_LOCK_SECONDS = env.int("KOEL_BEAT_LOCK_SECONDS", default=60)
+for _name in (
+    "KOEL_REPLICA_RETRY_SECONDS",
+    "KOEL_BROKER_VISIBILITY_TIMEOUT",
+    "KOEL_BROKER_RESTORE_SECONDS",
+    "KOEL_BEAT_LOCK_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive number of seconds.")
 
 # --- Koel ------------------------------------------------------------------------------------
 # Months of rate history kept in the partitioned table; 0 keeps everything.
