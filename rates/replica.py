@@ -74,12 +74,15 @@ def mark_written() -> None:
     scope = _scope.get()
     if scope is not None:  # COPY and raw writes pass no router: pin the scope here too
         scope["wrote"] = True
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
-        position = lsn_number(cursor.fetchone()[0])
-    # Never lower it: two writers' callbacks may finish in either order.
-    client = cache.client.get_client(write=True)
-    client.eval(_RAISE_SCRIPT, 1, cache.make_key(WRITTEN_KEY), position)
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            position = lsn_number(cursor.fetchone()[0])
+        # Never lower it: two writers' callbacks may finish in either order.
+        client = cache.client.get_client(write=True)
+        client.eval(_RAISE_SCRIPT, 1, cache.make_key(WRITTEN_KEY), position)
+    except Exception:  # the versions are bumped all the same: the write itself has committed
+        logger.exception("replica: could not record the WAL position of a committed write")
 
 
 _RAISE_SCRIPT = """
