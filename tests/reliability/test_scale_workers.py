@@ -22,7 +22,7 @@ from .processes import wait_for, worker
 
 # send_task goes to the real broker whatever the autouse eager fixture says.
 pytestmark = pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
-# Seconds: longer than a run takes on a busy 2-core host (about 27 s seen here), as in production
+# Seconds: longer than a run takes on a busy 2-core host (27–36 s seen here), as in production
 # it must outlast the hard time limit.
 VISIBILITY = 60
 
