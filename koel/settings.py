@@ -131,6 +131,52 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
+# --- Scale-out (docs/deploy.md "Running on several hosts") -------------------------------------
+# A streaming read replica for the rates' reads (rates/replica.py decides when it may be used).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db("DATABASE_REPLICA_URL"),
+        "ENGINE": "psqlextra.backend",
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},  # tests read their own (uncommitted) rows
+    }
+    DATABASES["replica"]["HOST"] = unquote(DATABASES["replica"].get("HOST", ""))
+    # A replica that does not answer must not hold a request up for long.
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": env.int("KOEL_REPLICA_TIMEOUT", 2)}
+    DATABASE_ROUTERS = ["rates.replica.ReplicaRouter"]
+# Seconds a replica found down (or not replaying) is left alone before it is asked again.
+KOEL_REPLICA_RETRY_SECONDS = env.int("KOEL_REPLICA_RETRY_SECONDS", default=10)
+# A worker that dies mid-task (killed, its host lost) must not lose the task: it is acknowledged
+# only once it has finished, a pool process that dies rejects it back to the queue at once, and
+# a message a dead worker had taken is handed to another worker once the broker's visibility
+# timeout passes. That timeout must outlast the longest task's hard time limit (the scrape
+# tasks': KOEL_SCRAPE_TIME_LIMIT + 60), or a task still running would be delivered again.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+KOEL_BROKER_VISIBILITY_TIMEOUT = env.int(
+    "KOEL_BROKER_VISIBILITY_TIMEOUT",
+    default=env.int("KOEL_SCRAPE_TIME_LIMIT", default=3600) + 60 + 300,
+)
+# Each worker looks for such messages every this many seconds (kombu's default scans every
+# 10th 10-second tick; one indexed ZRANGE a minute per worker costs nothing).
+KOEL_BROKER_RESTORE_SECONDS = env.int("KOEL_BROKER_RESTORE_SECONDS", default=60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": KOEL_BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": KOEL_BROKER_RESTORE_SECONDS,
+    "unacked_restore_throttle": 1,
+}
+# One beat at a time across hosts (koel/beat_lock.py): a second one waits for the lock.
+KOEL_BEAT_LOCK_SECONDS = env.int("KOEL_BEAT_LOCK_SECONDS", default=60)
+for _name in (
+    "KOEL_REPLICA_RETRY_SECONDS",
+    "KOEL_BROKER_VISIBILITY_TIMEOUT",
+    "KOEL_BROKER_RESTORE_SECONDS",
+    "KOEL_BEAT_LOCK_SECONDS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive number of seconds.")
+
 # --- Koel ------------------------------------------------------------------------------------
 # Months of rate history kept in the partitioned table; 0 keeps everything.
 KOEL_RATE_RETENTION_MONTHS = env.int("KOEL_RATE_RETENTION_MONTHS", default=0)

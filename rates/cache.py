@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from rates import replica
 from rates.redis_link import run
 
 _PREFIX = "rates:version:"
@@ -128,6 +129,8 @@ def _stored_token() -> str:
 
 
 def _bump(codes: list[str], *, catalog: bool = False) -> None:
+    # Before the versions: whoever sees them new must not read a replica behind this write.
+    replica.mark_written()
     # One round trip for a whole scrape's bases. INCR creates a missing key at 1, without expiry;
     # the values are plain numbers, read back by snapshot().
     # MULTI: a snapshot never sees the new catalog version with the old catalog token.

@@ -3,8 +3,10 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connections
 from psycopg.types.datetime import TimestamptzLoader
+
+from rates import replica
 
 
 @contextmanager
@@ -16,6 +18,12 @@ def fast_cursor() -> Iterator:
     time (bench/queries.py). psycopg swaps the plain class for its C implementation, which gives
     the same aware datetimes in the session's time zone: UTC, which Django sets when USE_TZ is on.
     """
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         yield cursor
+
+
+def read_connection():
+    """The connection rates.reads' raw queries go through: the primary, or the streaming
+    replica when rates.replica says it has every committed write."""
+    return connections[replica.read_alias()]

@@ -1,6 +1,8 @@
 """Celery tasks that scrape: a currency group, one base, one source. Thin: the work is in
 scrapers.manager; these add the lock, the time limits and the retries."""
 
+import uuid
+
 from celery import shared_task
 from celery.utils.log import get_task_logger
 from django.conf import settings
@@ -40,7 +42,7 @@ def _locked_scrape(task, scope: str, target: str, trigger: str) -> dict:
     with exponential backoff, a partial one is not (the next schedule fills the gaps)."""
     task_id = task.request.id or ""
     lock = cache.lock(f"koel:scrape:{scope}:{target}", timeout=SOFT_LIMIT + 120)
-    if not lock.acquire(blocking=False):
+    if not _acquire(lock, task_id):
         reason = "another run holds the lock"
         run = run_skip(scope=scope, target=target, trigger=trigger, reason=reason, task_id=task_id)
         logger.info("%s %s already running; run %s skipped", scope, target, run.id)
@@ -60,3 +62,23 @@ def _locked_scrape(task, scope: str, target: str, trigger: str) -> dict:
         countdown = settings.KOEL_SCRAPE_RETRY_DELAY * 2**task.request.retries
         raise task.retry(countdown=countdown)
     return {"run": run.id, "status": run.status}
+
+
+def _acquire(lock, task_id: str) -> bool:
+    """Take the scope's lock under this task's id. A lock already held under the same id is
+    this task's own, left by a worker that died mid-run (its host lost, SIGKILL): the broker
+    delivered the task again only because it was never acknowledged, and only once the
+    visibility timeout outlasted the task's hard time limit, so that run is over. Taking it over
+    lets the retry run now instead of being skipped until the lock expires."""
+    token = (task_id or uuid.uuid4().hex).encode()
+    if lock.acquire(blocking=False, token=token):
+        return True
+    if not task_id or lock.redis.get(lock.name) != token:
+        return False
+    logger.warning("lock %s held by this task's earlier delivery; taking it over", lock.name)
+    lock.local.token = token
+    try:
+        lock.reacquire()
+    except LockError:  # it expired meanwhile: take it afresh
+        return lock.acquire(blocking=False, token=token)
+    return True

@@ -3,8 +3,8 @@
 from datetime import date
 
 from django.core.cache import cache
-from django.db import connection
 
+from rates.db import read_connection
 from rates.reads import rows
 from rates.table import MONTH, existing_partitions, month_of, month_start
 
@@ -16,7 +16,7 @@ def currency_coverage(code: str) -> dict:
     it plans over one partition); callers cache the answer (rates.http.caching).
     """
     pattern = f'%"{code}":%'
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             "SELECT source_id, newest FROM rates_latestrates WHERE base_id = %s OR quotes LIKE %s",
             [code, pattern],
@@ -34,7 +34,7 @@ def currency_coverage(code: str) -> dict:
 
 def _first_day(code: str) -> date | None:
     months = sorted(filter(None, map(month_of, existing_partitions())))
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         for month in months:
             start = month_start(month)
             cursor.execute(
@@ -59,7 +59,7 @@ SELECT json_object_keys(quotes::json) FROM rates_latestrates
 
 def codes_with_rates() -> set[str]:
     """The currencies Koel holds any rate of, as base or target (the admin's "has data")."""
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_CODES_WITH_RATES_SQL)
         return {code for (code,) in cursor.fetchall()}
 

@@ -15,9 +15,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 
-from rates.db import fast_cursor
+from rates.db import fast_cursor, read_connection
 from rates.reads.catalog import catalog
 from rates.reads.checks import require_aware
 from rates.types import Observation
@@ -85,7 +84,7 @@ def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[t
         targets = set(targets)
         for base in bases:
             wanted.setdefault(base, set()).update(targets)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_LATEST_SQL, [_text_array(sorted(wanted))])
         rows = cursor.fetchall()
     if not rows:
