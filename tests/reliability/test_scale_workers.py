@@ -44,6 +44,7 @@ def _group_of_eur_and_usd(server_url: str) -> None:
     Source.objects.filter(code="open_er_api").update(base_url=server_url, politeness_delay=0)
 
 
+@pytest.mark.long  # three workers and a redelivery after the visibility timeout: a minute or two
 def test_one_scrape_per_base_across_workers_and_a_killed_host_s_task_is_run_by_another(
     transactional_db, tmp_path
 ):
