@@ -20,7 +20,7 @@ from django.db import connection
 
 from rates.redis_outage import circuit
 from tests.api.test_replay import PAIR
-from tests.reliability.servers import (
+from reliability.servers import (
     TcpProxy,
     ThrowawayRedis,
     free_port,

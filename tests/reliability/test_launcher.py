@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tests.reliability.servers import free_port
+from reliability.servers import free_port
 
 LAUNCHER = [sys.executable, "-m", "koel.stack"]
 # The command the owning launcher runs: it says it is ready, and records the SIGTERM it gets.

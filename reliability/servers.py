@@ -1,4 +1,4 @@
-"""Throwaway servers for the reliability tests: killed and restarted at will, never the machine's
+"""Throwaway servers for the reliability tests and runs: killed and restarted at will, never the
 shared PostgreSQL or Redis (other sessions and CI use those)."""
 
 import contextlib
