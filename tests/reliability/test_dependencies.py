@@ -19,13 +19,13 @@ from django.conf import settings
 from django.db import connection
 
 from rates.redis_outage import circuit
-from tests.api.test_replay import PAIR
 from reliability.servers import (
     TcpProxy,
     ThrowawayRedis,
     free_port,
     postgres_connector,
 )
+from tests.api.test_replay import PAIR
 
 RETRY_SECONDS = 0.2
 CONVERT = {"from": "EUR", "to": "USD", "amount": "10"}
