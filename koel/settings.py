@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: a view's database error becomes a 503 (docs/reliability.md, section 2).
+    "rates.api.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "koel.urls"
@@ -87,6 +89,10 @@ DATABASES["default"]["ENGINE"] = "psqlextra.backend"  # partitioned tables (djan
 # Persistent connections: a new connection per request costs more than the query itself.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL down or restarting: requests fail within seconds with a 503 (rates/api/unavailable.py)
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+)
 PSQLEXTRA_PARTITIONING_MANAGER = "rates.ingest.partitions.manager"
 # Koel uses no hstore column, and the embedded PostgreSQL ships no contrib extensions.
 POSTGRES_EXTRA_AUTO_EXTENSION_SET_UP = False
@@ -109,9 +115,21 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("KOEL_CACHE_PREFIX", default="koel"),
         "TIMEOUT": env.int("KOEL_CACHE_TIMEOUT", default=3600),
-        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            # Redis down: reads answer from the database, one log line per outage, and Redis is
+            # asked again by itself (rates/redis_outage.py; docs/reliability.md, section 2).
+            "CONNECTION_POOL_CLASS": "rates.redis_outage.GuardedConnectionPool",
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env.float("KOEL_REDIS_CONNECT_TIMEOUT", default=1.0),
+            "SOCKET_TIMEOUT": env.float("KOEL_REDIS_TIMEOUT", default=5.0),
+        },
     }
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "koel.redis"  # filtered: rates.redis_outage.FirstFailureOnly
+# Seconds a process waits, after Redis failed, before it asks Redis again.
+KOEL_REDIS_RETRY_SECONDS = env.float("KOEL_REDIS_RETRY_SECONDS", default=5.0)
 
 # Mail (alerts' email channel): EMAIL_URL as django-environ reads it, e.g.
 # smtp+tls://user:password@smtp.example.com:587; the default prints mail to the console.
@@ -417,3 +435,6 @@ if KOEL_SLACK_WEBHOOK_URL:
 KOEL_MONITOR_POLL_SECONDS = env.int("KOEL_MONITOR_POLL_SECONDS", default=30)
 if KOEL_MONITOR_POLL_SECONDS < 1:
     raise ImproperlyConfigured("KOEL_MONITOR_POLL_SECONDS must be 1 or more.")
+# django-redis's ignored errors: the first of an outage, not its per-request repeats.
+LOGGING["filters"] = {"redis_down": {"()": "rates.redis_outage.FirstFailureOnly"}}
+LOGGING.setdefault("loggers", {}).setdefault(DJANGO_REDIS_LOGGER, {})["filters"] = ["redis_down"]

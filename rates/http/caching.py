@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
+from redis.exceptions import RedisError
 
 from rates.cache import catalog_pinned, raw_key, snapshot
 from rates.http.replay import Finisher, etag, mark_replayable, register_finisher
@@ -71,19 +72,23 @@ def cached_answer(
     those parameters already; the finisher's `encode` is used, not `encode`."""
     encode = encode or json_bytes
     ignore = finish.ignore if finish is not None else frozenset()
-    versions = snapshot(depends_on)
+    try:
+        versions = snapshot(depends_on)
+    except RedisError:  # Redis down: answer from the database (rates/redis_outage.py)
+        return _uncached(request, build(), finish, encode)
     key = _key(request, versions.versions, vary, ignore, finished=finish is not None)
-    stored = get_object(key)
+    stored = _cached(key)
     if stored is None:
         with catalog_pinned(versions.catalog_token):
             answer = build()
         stored = _store(answer, None if answer.status != 200 else finish, encode)
         if not (answer.cacheable and answer.status == 200):
             return _response(request, stored)
-        put_object(key, stored, seconds=stored.expires - time.time())
+        if not _keep(key, stored):
+            return _uncached(request, answer, finish, encode)
     finished = None
     if finish is not None:
-        body = finish.body(stored.body, finish.parse(_given(request, ignore)))
+        body = _finished(request, finish, stored.body)
         finished = (finish, stored.body, body)
         stored = replace(stored, body=body)
     if replay:
@@ -104,6 +109,35 @@ def finisher(
     `parse` reads the parameters in `ignore` (name -> value, as the request gave them) and
     raises for anything the view refuses; `apply` applies what it read to the payload."""
     return register_finisher(Finisher(name, frozenset(ignore), parse, apply, encode or json_bytes))
+
+
+def _cached(key: str) -> _Stored | None:
+    try:
+        return get_object(key)
+    except RedisError:  # gone since the snapshot: a miss, answered from the database
+        return None
+
+
+def _keep(key: str, stored: _Stored) -> bool:
+    """Store the answer; False when Redis is gone (it is then neither stored nor replayed)."""
+    try:
+        put_object(key, stored, seconds=stored.expires - time.time())
+    except RedisError:
+        return False
+    return True
+
+
+def _uncached(request, answer: Answer, finish: Finisher | None, encode) -> HttpResponse:
+    """The answer as built, finished when it is a 200 to finish, and never replayed."""
+    finishing = finish if answer.status == 200 else None
+    stored = _store(answer, finishing, encode)
+    if finishing is not None:
+        stored = replace(stored, body=_finished(request, finishing, stored.body))
+    return _response(request, stored)
+
+
+def _finished(request: HttpRequest, finish: Finisher, payload: object) -> bytes:
+    return finish.body(payload, finish.parse(_given(request, finish.ignore)))
 
 
 def _given(request: HttpRequest, names: frozenset) -> dict[str, str]:

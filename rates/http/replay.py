@@ -49,6 +49,7 @@ from rest_framework.throttling import BaseThrottle
 from rates.cache import GENERATION, raw_key
 from rates.http.throttle import COUNTED, PRECOUNTED, anonymous_window
 from rates.redis_link import run
+from rates.redis_outage import FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +242,9 @@ class ReplayApp:
                 held[0] if held else "",
                 counts,
             )
-        except (redis.RedisError, OSError):
+        except FAILURES:
+            return None  # Redis gone: the circuit logs it once; Django answers from the database
+        except redis.RedisError:
             logger.warning("replay lookup failed; Django answers", exc_info=True)
             return None
         if found is None:
