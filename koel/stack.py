@@ -227,9 +227,10 @@ def prometheus_dir() -> Path:
 
 def run() -> int:
     host, port = os.environ.get("KOEL_HOST", "127.0.0.1"), os.environ.get("KOEL_PORT", "8000")
-    if stack_guard.port_taken(host, int(port)):
-        log(f"port {port} on {host} is taken (another `make run`?); stop it or set KOEL_PORT")
-        return 1
+    for name, taken in (("KOEL_PORT", port), ("KOEL_STREAM_PORT", stream_port(os.environ))):
+        if stack_guard.port_taken(host, int(taken)):
+            log(f"port {taken} on {host} is taken (another `make run`?); stop it or set {name}")
+            return 1
     with services("run") as env:
         env.setdefault("DEBUG", "1")  # local use; production settings come from docker-compose
         demo = demo_enabled(env)

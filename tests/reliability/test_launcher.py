@@ -118,3 +118,19 @@ def test_run_refuses_a_port_that_is_taken(tmp_path):
     assert result.returncode == 1
     assert f"port {port} on 127.0.0.1 is taken" in result.stdout
     assert not (tmp_path / "var").exists()  # refused before anything started
+
+
+def test_run_refuses_a_stream_port_that_is_taken(tmp_path):
+    with socket.socket() as holder, socket.socket() as free:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        free.bind(("127.0.0.1", 0))
+        web, stream = free.getsockname()[1], holder.getsockname()[1]
+        free.close()  # the web port is free, the stream port is not
+        env = embedded_env(tmp_path / "var", KOEL_PORT=str(web), KOEL_STREAM_PORT=str(stream))
+        result = launch(env, "run", timeout=60)
+
+    assert result.returncode == 1
+    assert f"port {stream} on 127.0.0.1 is taken" in result.stdout
+    assert "KOEL_STREAM_PORT" in result.stdout
