@@ -26,8 +26,9 @@ from scrapers.management.commands.serve_fixtures import ROBOTS_TXT, Routes, load
 from tests.scrapers.replay import ReplayServer, Reply
 
 STALE_DAYS = 400
-# A decimal number, not part of a longer token (a version "1.0" is kept by the look-behind).
-NUMBER = re.compile(r'(?<![\w.])(?<!version=")(?<!version=\')(\d+\.\d+)(?![\w.])')
+# A decimal number, not part of a longer token, nor an XML version ("1.0") or a unit ("1.00 USD"
+# in x_rates' header: changed with the rates, it would keep them right).
+NUMBER = re.compile(r'(?<![\w.])(?<!version=")(?<!version=\')(\d+\.\d+)(?![\w.])(?! [A-Z]{3}\b)')
 GARBLED = bytes(range(128, 256)) * 8
 
 
