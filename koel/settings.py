@@ -269,6 +269,9 @@ KOEL_SCRAPE_RETRY_DELAY = env.int("KOEL_SCRAPE_RETRY_DELAY", default=300)
 KOEL_CRAWL_SETTINGS = env.dict("KOEL_CRAWL_SETTINGS", default={})
 # A scraped rate further than this (percent) from the pair's last stored rate is quarantined.
 KOEL_QUARANTINE_BAND = env.float("KOEL_QUARANTINE_BAND", default=20.0)
+# A scraped rate dated more than this many days before the pair's newest stored rate is
+# rejected as stale (a site still showing an old page; the weekly Fed H.10 lags ~10 days).
+KOEL_STALE_QUOTE_DAYS = env.int("KOEL_STALE_QUOTE_DAYS", default=14)
 # Circuit breaker: after this many consecutive failures a source is skipped for the cool-down.
 KOEL_BREAKER_FAILURES = env.int("KOEL_BREAKER_FAILURES", default=3)
 KOEL_BREAKER_COOLDOWN_MINUTES = env.int("KOEL_BREAKER_COOLDOWN_MINUTES", default=30)

@@ -6,11 +6,16 @@ stored but held (QuarantinedRate, visible in the admin with the reason). It is p
 second source confirms it (a rate for the same pair from another source, within the band of the
 held one) or an admin approves it. A pair with no stored rate yet has nothing to compare with and
 is published as given.
+
+A scraped rate (a crawl's batch, `drop_invalid`) dated more than KOEL_STALE_QUOTE_DAYS before the
+pair's newest stored rate is rejected as stale, like an invalid row: the crawl then reads nothing
+usable and fails, and the manager asks the next source.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,7 +27,7 @@ from rates.ingest.services import rates_write
 from rates.ingest.validation import ValidRows, rates_validate
 from rates.models import QuarantinedRate, QuarantineStatus
 from rates.reads import latest_observations, resolve
-from rates.types import RateRow
+from rates.types import RateAnswer, RateRow
 
 # Koel's own source: the inverse and cross rates rates.ingest.derived computes. A held rate of it
 # is a derived one and is released as such (QuarantinedRate has no derived column).
@@ -55,7 +60,10 @@ def rates_accept(
     out and reported in `rejected` (rates.ingest.validation)."""
     rows = list(rows)
     valid = rates_validate(source=source, rows=rows, drop_invalid=drop_invalid)
-    publish, to_hold, confirmed = _screen(source, valid.rows)
+    references = _references(valid.rows)
+    if drop_invalid:
+        valid = _without_stale(valid, rows, references)
+    publish, to_hold, confirmed = _screen(source, valid.rows, references)
     with transaction.atomic():
         written = rates_write(valid=valid.only(publish)).written
         written += _release(confirmed, by=f"confirmed by {source}")
@@ -71,13 +79,33 @@ def rates_accept(
     )
 
 
-def _screen(source: str, rows: Sequence[RateRow]) -> tuple[list, list, list]:
+def _without_stale(valid: ValidRows, rows: list[RateRow], references: dict) -> ValidRows:
+    """`valid` without the rows dated more than KOEL_STALE_QUOTE_DAYS before the pair's newest
+    stored rate, each left out as rejected: a site still showing last year's page is failing,
+    and its rows would stop the failover to a source with today's rates."""
+    limit = timedelta(days=settings.KOEL_STALE_QUOTE_DAYS)
+    positions = {id(row): index for index, row in enumerate(rows)}
+    kept, stale = [], []
+    for row in valid.rows:
+        newest = references.get((row.base, row.target))
+        if newest is not None and row.observed_at < newest.observed_at - limit:
+            message = (
+                f"{row.observed_at:%Y-%m-%d} is more than {limit.days} days before the pair's "
+                f"newest stored rate ({newest.observed_at:%Y-%m-%d}): a stale quote"
+            )
+            stale.append(RowError(positions[id(row)], "observed_at", message))
+        else:
+            kept.append(row)
+    return ValidRows(valid.source, tuple(kept), valid.rejected + tuple(stale))
+
+
+def _screen(source: str, rows: Sequence[RateRow], references: dict) -> tuple[list, list, list]:
     """(rows to publish, (row, reference) pairs to hold, held rates of others they confirm)."""
     band = _band()
-    references = _references(rows)
     publish, suspect = [], []
     for row in rows:
-        reference = references.get((row.base, row.target))
+        answer = references.get((row.base, row.target))
+        reference = answer.rate if answer is not None else None
         if reference is None or _deviation(row.rate, reference) <= band:
             publish.append(row)
         else:
@@ -120,7 +148,7 @@ def _deviation(rate: Decimal, reference: Decimal) -> Decimal:
     return abs(rate / reference - 1)
 
 
-def _references(rows: Sequence[RateRow]) -> dict[tuple[str, str], Decimal]:
+def _references(rows: Sequence[RateRow]) -> dict[tuple[str, str], RateAnswer]:
     """The last stored rate of each pair of `rows`: its direct quote, else the inverse."""
     pairs = {(row.base, row.target) for row in rows}
     codes = {code for pair in pairs for code in pair}
@@ -129,7 +157,7 @@ def _references(rows: Sequence[RateRow]) -> dict[tuple[str, str], Decimal]:
     for base, target in pairs:
         quote = resolve(found, base, target, ())
         if quote is not None:
-            references[(base, target)] = quote.rate
+            references[(base, target)] = quote
     return references
 
 

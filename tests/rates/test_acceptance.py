@@ -170,3 +170,29 @@ def test_rows_are_validated_once_on_the_way_in(eur_usd, accept):
     # The validation reads the known codes once; the write that follows trusts its ValidRows.
     code_reads = [q for q in queries.captured_queries if 'FROM "rates_currency"' in q["sql"]]
     assert len(code_reads) == 1
+
+
+# --- Stale quotes (docs/reliability.md, "1. Source faults": a site showing a year-old page) ---
+
+
+def test_scraped_rate_far_older_than_the_pairs_newest_is_rejected_as_stale(eur_usd, rate_row):
+    rows = [
+        rate_row("EUR", "USD", "1.05", "2023-01-02T16:00"),  # a year before the stored 1.10
+        rate_row("EUR", "JPY", "160", "2023-01-02T16:00"),  # a new pair: nothing to compare
+    ]
+    result = rates_accept(source="alpha", rows=rows, drop_invalid=True)
+
+    assert (result.received, result.written) == (2, 1)
+    [error] = result.rejected
+    assert (error.index, error.field) == (0, "observed_at")
+    assert "more than 14 days before the pair's newest stored rate (2024-01-02)" in error.message
+    assert published() == [("ecb", Decimal("1.10"))]
+
+
+def test_a_rate_within_the_stale_limit_is_kept(eur_usd, rate_row, settings):
+    settings.KOEL_STALE_QUOTE_DAYS = 3
+    rows = [rate_row("EUR", "USD", "1.09", "2023-12-31T16:00")]  # 2 days before the stored one
+
+    result = rates_accept(source="alpha", rows=rows, drop_invalid=True)
+
+    assert (result.written, result.rejected) == (1, ())
