@@ -88,19 +88,26 @@ def _page(seconds: int) -> HttpResponse:
     )
 
 
+FRANKFURTER_V1 = Door("frankfurter-v1", _frankfurter_v1)
+FRANKFURTER_V2 = Door("frankfurter-v2", _frankfurter_v2)
+FIXER_DOOR = Door("fixer", _fixer, FIXER.read_key)
+OXR_DOOR = Door("oxr", _oxr, OXR.read_key)
+PAGES = Door("pages", _page)
+
+
 def door_of(path: str) -> Door | None:
     """The layer `path` belongs to for throttling; None when it is not counted here."""
     if path.startswith(UNCOUNTED):
         return None
     if path.startswith("/v1/"):
-        return Door("frankfurter-v1", _frankfurter_v1)
+        return FRANKFURTER_V1
     if path.startswith("/v2/"):
-        return Door("frankfurter-v2", _frankfurter_v2)
+        return FRANKFURTER_V2
     if path.startswith("/fixer/"):
-        return Door("fixer", _fixer, FIXER.read_key)
+        return FIXER_DOOR
     if path.startswith("/api/") and not path.startswith(PAGES_UNDER_API):
-        return Door("oxr", _oxr, OXR.read_key)
-    return Door("pages", _page)
+        return OXR_DOOR
+    return PAGES
 
 
 class LayerThrottleMiddleware:
