@@ -12,7 +12,8 @@ from django.views.decorators.cache import never_cache
 def signup(request):
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        login(request, form.save())
+        # Named: with django-axes' backend first (koel/settings.py) there are two to choose from.
+        login(request, form.save(), backend="django.contrib.auth.backends.ModelBackend")
         return redirect("alerts-page:index")
     return render(request, "registration/signup.html", {"form": form})
 

@@ -4,10 +4,12 @@ Development defaults are safe to run locally; production (DEBUG=0) refuses to st
 SECRET_KEY and turns on every HTTPS protection that `manage.py check --deploy` asks for.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +43,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",  # alerts' API: a user's token (Authorization: Token …)
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from static, not a CDN
+    "csp",
+    "axes",  # last of the third-party apps, as its docs ask: login throttling (issue 13, 6b)
     "rates",
     "scrapers",
     "pages",
@@ -58,6 +63,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Issue 13, 6b: a Content-Security-Policy on every answer; the anonymous budget of the
+    # compatible layers and the pages (after the session: a logged-in user is exempt); django-axes
+    # last, as its docs ask.
+    "csp.middleware.CSPMiddleware",
+    "rates.compat.throttle.LayerThrottleMiddleware",
+    "axes.middleware.AxesMiddleware",
     # Innermost: a view's database error becomes a 503 (docs/reliability.md, section 2).
     "rates.api.unavailable.DatabaseUnavailableMiddleware",
 ]
@@ -375,6 +386,39 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^health/$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Hostile input: headers and logins (issue 13, 6b; docs/reliability.md) ---------------------
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Every page's scripts and styles are Koel's own static files (vendored uPlot included); the
+# docs pages' inline bootstrap code carries the request's nonce (templates/drf_spectacular/).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],  # only on an answer whose template used it
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# django-axes: a username and address pair is locked out after this many wrong passwords (the
+# admin's login and /accounts/login/, both through django.contrib.auth.authenticate), for the
+# cool-off; a success resets the count. The address is the throttles' (KOEL_NUM_PROXIES).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("KOEL_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KOEL_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "rates.compat.throttle.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -399,6 +443,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Exchange rates for 155+ currencies gathered from public sources, with history.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Served from drf-spectacular-sidecar's pinned static files, on Koel's origin (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No badge fetched from the public validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Two choice sets share the field name `outcome`: named here, so that `check --deploy` (and
+    # the schema) have no drf_spectacular.W001 collision to warn about.
+    "ENUM_NAME_OVERRIDES": {
+        "DeliveryOutcomeEnum": "alerts.models.Outcome",
+        "AttemptOutcomeEnum": "alerts.models.AttemptOutcome",
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from monitor.stream.views import stream_redirect
 from rates import metrics, views
+
+REDOC_POLICY = {"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}
 
 # Koel's own API first: Django tries the patterns in order, so its reads resolve at the first.
 urlpatterns = [
@@ -25,7 +29,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # ReDoc (styled-components) injects <style> elements at run time, without the nonce (with a
+    # nonce in style-src a browser ignores 'unsafe-inline', so this page's style-src has none),
+    # and runs its search in a worker made from a blob.
+    path(
+        "api/redoc/",
+        csp_replace(REDOC_POLICY)(SpectacularRedocView.as_view(url_name="schema")),
+        name="redoc",
+    ),
     path("v1/", include("rates.compat.frankfurter.urls_v1")),
     path("v2/", include("rates.compat.frankfurter.urls_v2")),
     path("api/", include("rates.compat.urls_oxr")),

@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from rates.cache import versions_of
 from rates.http.caching import Answer, cached_answer, json_bytes
 
-from .keys import key_is_valid
+from .keys import request_key_is_valid
 
 T = TypeVar("T")
 
@@ -75,7 +75,7 @@ class Layer:
         raw = self.read_key(request)
         if not raw:
             raise self.missing_key()
-        if not key_is_valid(raw):
+        if not request_key_is_valid(request, raw):
             raise self.invalid_key()
 
     def serve(

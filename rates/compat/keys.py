@@ -41,3 +41,18 @@ def _model_verify():
     api_key = getattr(models, "ApiKey", None)
     verify = getattr(api_key, "verify", None)
     return verify if callable(verify) else None
+
+
+# Set on request.META by the first check of a request's key (the layers' throttle, then their
+# door, rates.compat.throttle and rates.compat.http): (raw key, whether it is valid).
+KEY_CHECKED = "koel.compat.key_checked"
+
+
+def request_key_is_valid(request, raw: str) -> bool:
+    """`key_is_valid(raw)`, checked once per request however many times it is asked."""
+    remembered = request.META.get(KEY_CHECKED)
+    if remembered is not None and remembered[0] == raw:
+        return remembered[1]
+    valid = key_is_valid(raw)
+    request.META[KEY_CHECKED] = (raw, valid)
+    return valid

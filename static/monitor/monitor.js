@@ -435,6 +435,11 @@
     });
   }
 
+  // The server-rendered bars carry their share as data (the CSP allows no style attribute).
+  for (const bar of document.querySelectorAll(".bar[data-share]")) {
+    bar.style.setProperty("--share", `${bar.dataset.share}%`);
+  }
+
   if (stream && window.EventSource) listen();
   else startPolling();
 })();

@@ -86,8 +86,10 @@ def _v1_spec() -> dict:
 
 
 @pytest.fixture
-def frankfurter_data(store, monkeypatch):
+def frankfurter_data(store, monkeypatch, settings):
     monkeypatch.setattr(data, "today", lambda: TODAY)
+    # Generated traffic is not a client to throttle (the layers count it since issue 13, 6b).
+    settings.KOEL_ANON_RATE = "1000000/minute"
     for day, rates in ECB_DAYS.items():
         store("ecb", *[("EUR", code, rate, f"{day}T15:00") for code, rate in rates.items()])
     for source, rate in MARKET.items():
