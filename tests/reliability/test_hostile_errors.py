@@ -111,3 +111,17 @@ def test_if_none_match_star_is_a_304_when_the_answer_exists(client, market):
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
     missing = client.get(f"{RATES}?base=EUR&target=JPY", headers={"If-None-Match": "*"})
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/currencies/a%2Fb/", "/api/v1/nothing-here/"])
+def test_a_path_no_api_route_matches_is_a_json_404(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_page_no_route_matches_is_still_the_html_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
