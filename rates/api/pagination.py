@@ -31,6 +31,14 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         _check_whole(request, self.offset_query_param, least=0)
         return min(super().get_offset(request), MAX_OFFSET)
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        # The bounds enforced above, in the schema: clients (and schemathesis) know them.
+        parameters = super().get_schema_operation_parameters(view)
+        least = {self.limit_query_param: 1, self.offset_query_param: 0}
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = least[parameter["name"]]
+        return parameters
+
 
 def _check_whole(request, name: str, *, least: int) -> None:
     given = request.query_params.get(name)
