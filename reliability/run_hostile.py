@@ -5,7 +5,7 @@ Runs, against the same servers as `make test` (this runs under `python -m koel.s
   parameter and path segment of Koel's API, the Frankfurter, OXR and Fixer layers and the pages;
 - schemathesis over Koel's /api/schema/ (signed in for the alert endpoints, writes included) and
   Frankfurter's published v1 and v2 specs (../shared/specs/), KOEL_SCHEMATHESIS_EXAMPLES cases
-  per operation (default 200; `make test` runs 25-30).
+  per operation (default 100; `make test` runs 25-30).
 Prints a row per part (cases, failures: a server error, a schema violation or a missed bound)
 and exits non-zero when any case failed.
 
@@ -32,7 +32,7 @@ TESTS = [
 
 
 def main() -> int:
-    examples = os.environ.get("KOEL_SCHEMATHESIS_EXAMPLES", "200")
+    examples = os.environ.get("KOEL_SCHEMATHESIS_EXAMPLES", "100")
     with tempfile.TemporaryDirectory(prefix="koel-hostile-") as workdir:
         report = Path(workdir) / "rows.jsonl"
         env = {
