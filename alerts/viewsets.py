@@ -45,7 +45,7 @@ def documented(summary: str, ok: int, serializer, *errors: int):
 
 
 @extend_schema_view(
-    list=documented("Your alert rules", 200, AlertRuleSerializer(many=True)),
+    list=documented("Your alert rules", 200, AlertRuleSerializer(many=True), 400),
     create=documented("Create an alert rule", 201, AlertRuleSerializer, 400),
     retrieve=documented("One of your alert rules", 200, AlertRuleSerializer, 404),
     update=documented("Replace an alert rule (re-arms it)", 200, AlertRuleSerializer, 400, 404),
@@ -65,7 +65,7 @@ class AlertRuleViewSet(OwnedMixin, viewsets.ModelViewSet):
 
 @extend_schema_view(
     list=documented(
-        "Your alert history: firings, newest first", 200, AlertFiringSerializer(many=True)
+        "Your alert history: firings, newest first", 200, AlertFiringSerializer(many=True), 400
     ),
     retrieve=documented("One firing with its deliveries", 200, AlertFiringSerializer, 404),
 )

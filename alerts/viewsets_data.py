@@ -12,7 +12,7 @@ ONE = DataSubscriptionSerializer
 
 
 @extend_schema_view(
-    list=documented("Your data webhooks", 200, ONE(many=True)),
+    list=documented("Your data webhooks", 200, ONE(many=True), 400),
     create=documented("Subscribe a URL to new rates of some currencies", 201, ONE, 400),
     retrieve=documented("One of your data webhooks", 200, ONE, 404),
     update=documented("Replace a data webhook", 200, ONE, 400, 404),
@@ -25,7 +25,7 @@ class DataSubscriptionViewSet(OwnedMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=documented("Your data webhooks' deliveries", 200, DataDeliverySerializer(many=True)),
+    list=documented("Your data webhooks' deliveries", 200, DataDeliverySerializer(many=True), 400),
     retrieve=documented("One data delivery with its attempts", 200, DataDeliverySerializer, 404),
 )
 class DataDeliveryViewSet(

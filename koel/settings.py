@@ -69,8 +69,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "rates.compat.throttle.LayerThrottleMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Innermost: a view's database error becomes a 503 (docs/reliability.md, section 2).
+    # A view's database error becomes a 503 (docs/reliability.md, section 2).
     "rates.api.unavailable.DatabaseUnavailableMiddleware",
+    # Innermost (its process_exception runs first): a cancelled statement is a 503 in the
+    # shape of the layer asked.
+    "rates.http.timeouts.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "koel.urls"
@@ -108,6 +111,16 @@ PSQLEXTRA_PARTITIONING_MANAGER = "rates.ingest.partitions.manager"
 # Koel uses no hstore column, and the embedded PostgreSQL ships no contrib extensions.
 POSTGRES_EXTRA_AUTO_EXTENSION_SET_UP = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Statement timeout for the web process only (issue 13, docs/reliability.md 6a) -----------
+# koel.wsgi sets KOEL_WEB_PROCESS before settings load, so granian's workers get it and Celery's
+# workers, ingests, imports and management commands never do. A cancelled statement answers 503
+# (rates.http.timeouts). 0 turns it off.
+KOEL_WEB_STATEMENT_TIMEOUT_MS = env.int("KOEL_WEB_STATEMENT_TIMEOUT_MS", default=5000)
+if env.bool("KOEL_WEB_PROCESS", default=False) and KOEL_WEB_STATEMENT_TIMEOUT_MS > 0:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _timeout = f"-c statement_timeout={KOEL_WEB_STATEMENT_TIMEOUT_MS}"
+    _options["options"] = f"{_options.get('options', '')} {_timeout}".strip()
 
 # --- Redis: cache and Celery broker -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

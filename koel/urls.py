@@ -42,3 +42,6 @@ urlpatterns = [
     path("api/", include("rates.compat.urls_oxr")),
     path("fixer/", include("rates.compat.urls_fixer")),
 ]
+
+# A path under /api/v1/ that no route matches is a JSON 404 in the API's envelope (issue 13).
+handler404 = "rates.http.timeouts.not_found"

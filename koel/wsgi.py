@@ -11,6 +11,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koel.settings")
+# Only the web process's connections get statement_timeout (koel/settings.py).
+os.environ.setdefault("KOEL_WEB_PROCESS", "1")
 
 application = get_wsgi_application()
 

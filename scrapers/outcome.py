@@ -13,6 +13,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Self
 
+from .limits import REFUSED_KEY
+
 STATS_KEY = "koel/outcome"  # where the pipeline leaves its CrawlOutcome in the crawl's stats
 
 
@@ -39,6 +41,7 @@ class CrawlOutcome:
         """This outcome with what the crawl's stats say once the spider has closed."""
         return replace(
             self,
+            error=self.error or stats.get(REFUSED_KEY, ""),
             errors=stats.get("log_count/ERROR", 0),
             finish_reason=stats.get("finish_reason", "?"),
             requests=stats.get("downloader/request_count", 0),

@@ -17,6 +17,12 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 1.2
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay is drawn from 0.5x-1.5x DOWNLOAD_DELAY
 DOWNLOAD_TIMEOUT = 20
+# Hostile or broken pages (issue 13): no rates page Koel reads is over a few hundred KB. Past
+# DOWNLOAD_MAXSIZE a download is cancelled, and a compressed body abandoned once it inflates past
+# it (Scrapy >= 2.11.1); scrapers.limits.RefusalRecorder makes that the crawl's recorded error.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+EXTENSIONS = {"scrapers.limits.RefusalRecorder": 500}
 
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.2

@@ -67,15 +67,21 @@ class MomentField(serializers.CharField):
         return Moment(_served(moment), None)
 
 
-# The earliest year asked about: Koel holds no rates that old, and instants near year 1 cannot be
-# moved back by a look-back window (datetime's range ends there).
-EARLIEST_YEAR = 1900
+# The years asked about: Koel holds no rates before 1900, and instants near either end of
+# datetime's range (years 1 and 9999) cannot be moved by a look-back window or a day.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9998
 
 
 def _served(moment: datetime) -> datetime:
-    if moment.year < EARLIEST_YEAR:
+    """`moment` in UTC, within the years served. Held in UTC from here on: PostgreSQL refuses an
+    offset beyond ±15:59 that Python accepts (up to ±23:59), and UTC is what every read compares."""
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
         raise serializers.ValidationError(
-            f"Must be in {EARLIEST_YEAR} or later: Koel holds no rates before that."
+            f"Must be between {EARLIEST_YEAR} and {LATEST_YEAR}: Koel holds no rates outside."
         )
     return moment
 
@@ -92,6 +98,11 @@ class Moment:
     __hash__ = None
 
 
+def getlist(data, name: str) -> list:
+    """Every value of `name` in a QueryDict (one, in a plain dict)."""
+    return data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+
+
 class StrictParams(serializers.Serializer):
     """Rejects parameters the endpoint does not know: a typo (`symbol=`) is an error, not a
     silently different answer."""
@@ -100,6 +111,11 @@ class StrictParams(serializers.Serializer):
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
             raise serializers.ValidationError({unknown[0]: ["Unknown parameter."]})
+        # A QueryDict answers a repeated name with its last value: `base=USD&base=EUR` would be
+        # read as EUR without a word. Which one the client meant is not ours to guess.
+        repeated = sorted(name for name in data if len(getlist(data, name)) > 1)
+        if repeated:
+            raise serializers.ValidationError({repeated[0]: ["Given more than once."]})
         # DRF reads an empty form value as "not given"; an empty `symbols=` is a mistake.
         empty = sorted(name for name in data if str(data.get(name, "")).strip() == "")
         if empty:

@@ -195,10 +195,38 @@ class HistoryView(APIView):
         return super().handle_exception(exc)
 
 
+class StrictBooleanFilter(filters.ChoiceFilter):
+    """`true` or `false` (also 1/0, any case); anything else is a 400 naming the field, where
+    django-filter's BooleanFilter reads `active=maybe` as "not given" and lists everything."""
+
+    SPELLINGS = {"true": True, "1": True, "false": False, "0": False}
+
+    def __init__(self, **kwargs) -> None:
+        spellings = [*self.SPELLINGS, "True", "False", "TRUE", "FALSE"]
+        super().__init__(choices=[(word, word) for word in spellings], **kwargs)
+
+    def filter(self, qs, value):
+        if value in (None, ""):
+            return qs
+        return qs.filter(**{self.field_name: self.SPELLINGS[value.lower()]})
+
+
 class CurrencyFilter(filters.FilterSet):
+    active = StrictBooleanFilter(help_text="true or false.")
+
     class Meta:
         model = Currency
         fields = ["active", "group"]
+
+
+class ComparableLookup:
+    """A looked-up value PostgreSQL cannot compare with text (one holding a NUL byte:
+    `/currencies/%00/`) is a 404 like any other unknown one, not a DataError and a 500."""
+
+    def get_object(self):
+        if "\x00" in self.kwargs[self.lookup_url_kwarg or self.lookup_field]:
+            raise NotFound()
+        return super().get_object()
 
 
 LIST_ERRORS = {400: BAD_REQUEST, 429: THROTTLED}
@@ -208,7 +236,7 @@ DETAIL_ERRORS = {404: OpenApiResponse(ErrorResponse, description="No such object
 @extend_schema_view(
     list=extend_schema(responses={200: CurrencySerializer(many=True), **LIST_ERRORS}),
 )
-class CurrencyViewSet(viewsets.ReadOnlyModelViewSet):
+class CurrencyViewSet(ComparableLookup, viewsets.ReadOnlyModelViewSet):
     """Currencies Koel knows: filter by `active` and `group`, `search` by code or name."""
 
     queryset = Currency.objects.all()
@@ -252,7 +280,7 @@ class CurrencyViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(responses={200: SourceSerializer(many=True), **LIST_ERRORS}),
     retrieve=extend_schema(responses={200: SourceSerializer, **DETAIL_ERRORS}),
 )
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(ComparableLookup, viewsets.ReadOnlyModelViewSet):
     """Where rates come from, with health: last success/failure, success rate, latency and
     the circuit breaker's state."""
 

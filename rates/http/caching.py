@@ -185,7 +185,7 @@ def _response(request: HttpRequest, stored: _Stored) -> HttpResponse:
         stored.modified,
     )
     tag = etag(body)
-    if status == 200 and tag in _etags(request.headers.get("If-None-Match", "")):
+    if status == 200 and _matches(tag, request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(body, status=status, content_type=content_type)
@@ -197,6 +197,12 @@ def _response(request: HttpRequest, stored: _Stored) -> HttpResponse:
     else:
         response["Cache-Control"] = "no-store"
     return response
+
+
+def _matches(tag: str, header: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110 13.1.2); `*` matches any current answer."""
+    tags = _etags(header)
+    return tag in tags or "*" in tags
 
 
 def _etags(header: str) -> set[str]:

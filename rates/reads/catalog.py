@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from rates.cache import catalog_token
-from rates.exceptions import UnknownCurrency
+from rates.exceptions import UnknownCurrency, UnknownSource
 from rates.models import Currency, Source
 
 
@@ -89,6 +89,13 @@ def require_known(codes: Iterable[str]) -> None:
     codes = set(codes)
     for code in sorted(codes - known_codes(codes)):
         raise UnknownCurrency(code)
+
+
+def require_source(code: str | None) -> None:
+    """Raise UnknownSource when `code` (None: no source asked for) names no source: asking for
+    one Koel does not have is a mistake in the question, not a rate that is missing."""
+    if code is not None and code not in catalog().priorities:
+        raise UnknownSource(code)
 
 
 def currency_names(*, include_inactive: bool = False) -> dict[str, str]:

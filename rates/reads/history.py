@@ -15,7 +15,7 @@ from itertools import starmap
 
 from rates.db import fast_cursor
 from rates.exceptions import InvalidQuery, RateNotFound
-from rates.reads.catalog import pivots, require_known
+from rates.reads.catalog import pivots, require_known, require_source
 from rates.reads.checks import require_aware, require_pair
 from rates.reads.resolution import DERIVED, invert
 from rates.types import BUCKET_ORIGIN, Bucket, History, Interval, RatePath
@@ -90,6 +90,7 @@ def history(
         if buckets:
             return History(base, target, interval, path, via, buckets)
     require_known([base, target])
+    require_source(source)
     raise RateNotFound(
         f"No rates {base} -> {target} between {start.isoformat()} and {end.isoformat()}."
     )

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rates.exceptions import RateNotFound
-from rates.reads.catalog import active_codes, require_known
+from rates.reads.catalog import active_codes, require_known, require_source
 from rates.reads.checks import not_found_message, require_aware, require_pair
 from rates.reads.instant import answers_at
 from rates.reads.latest import latest_answers
@@ -46,4 +46,5 @@ def rates_for_base(
         found = answers_at(base=base, wanted=wanted, at=at, source=source)
     if len(found) < len(wanted) or not found:
         require_known([base, *(t for t in wanted if t not in found)])
+        require_source(source)
     return found

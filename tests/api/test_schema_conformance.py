@@ -4,11 +4,15 @@ checking that no input produces a server error and that every answer matches the
 Not checked: "schema-valid data is accepted": a well-formed code Koel does not know (e.g. QQQ)
 is valid to the schema but rightly a 400 naming the parameter."""
 
+import os
+
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -19,6 +23,8 @@ from schemathesis.checks import (
 
 from koel.wsgi import application
 
+# Per operation; reliability/run_hostile.py asks for many more (docs/reliability.md, 6a).
+EXAMPLES = int(os.environ.get("KOEL_SCHEMATHESIS_EXAMPLES", "25"))
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 CHECKS = [
     not_a_server_error,
@@ -51,9 +57,32 @@ def market(store, settings, wsgi_in_test_transaction):
 
 @schema.include(path_regex="^/api/v1/").parametrize()
 @settings(
-    max_examples=25,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_matches_its_schema_and_never_fails(case, market):
     case.call_and_validate(checks=CHECKS)
+
+
+@pytest.fixture
+def signed_in(market):
+    """A user's token: the alert and subscription endpoints answer their owner only."""
+    user = get_user_model().objects.create_user("hostile")
+    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+
+
+# Writes to the alert endpoints resolve the delivery URLs generated (seconds each): `make test`
+# reads them, reliability/run_hostile.py (KOEL_HOSTILE_FULL=1) writes too.
+FULL = os.environ.get("KOEL_HOSTILE_FULL") == "1"
+ALERT_METHODS, ALERT_EXAMPLES = (None, EXAMPLES) if FULL else ("GET", 10)
+
+
+@schema.include(path_regex="^/api/v1/alerts/", method=ALERT_METHODS).parametrize()
+@settings(
+    max_examples=ALERT_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_alerts_signed_in_match_the_schema_and_never_fail(case, signed_in):
+    case.call_and_validate(headers=signed_in, checks=CHECKS)

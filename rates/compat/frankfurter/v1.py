@@ -27,10 +27,15 @@ from ..http import cached_value, uncached_answer
 from . import data, meta
 from .blend import LOOKBACK_DAYS, Row, carry_forward, shift
 from .http import codes, error, last_values, ok, read_only
-from .ruby import RubyError, parse_date, round_rate, split, to_f
+from .ruby import RubyError, add_months, parse_date, round_rate, split, to_f
 
 EUR = "EUR"
 NOT_FOUND = {"message": "not found"}
+MAX_RANGE_YEARS, MAX_RANGE_SYMBOLS = 5, 5
+RANGE_COST = (
+    "date range exceeds 5 years; filter with symbols= (5 currencies or fewer), or split the "
+    "range into shorter requests"
+)
 LATEST = object()  # the date of /latest, resolved when an answer is built (it reads the data)
 ROOT = {
     "version": "v1",
@@ -88,6 +93,16 @@ def day_rows(query: Query, day: date) -> list[Row]:
     return carry_forward(rows, day)
 
 
+def _check_range_cost(query: Query, start: date, end: date) -> None:
+    """Upstream serves a daily range of any length; Koel builds each one live, and a century of
+    every currency took 3 s (issue 13), again for every other start date. Past 5 years a range
+    must name 5 currencies or fewer (v2's rule for the ranges Frankfurter builds live)."""
+    if query.symbols is not None and len(set(query.symbols)) <= MAX_RANGE_SYMBOLS:
+        return
+    if min(end, data.today()) > add_months(start, MAX_RANGE_YEARS * 12):
+        raise RubyError(RANGE_COST)
+
+
 def day_payload(query: Query, rows: list[Row]) -> dict | None:
     result = _rebased(_prepared(rows, query), query)
     if not result:
@@ -106,6 +121,7 @@ def range_rows(query: Query, start: date, end: date) -> list[Row] | None:
     """The ECB rows of a range, from the newest publication on or before its start."""
     if start > data.today():
         return None
+    _check_range_cost(query, start, end)
     first = data.ecb_day_on_or_before(start) or start
     return data.ecb_rows(first, end, query.codes)
 

@@ -5,8 +5,9 @@ cost), the date scope (a day, a range, or latest = tomorrow with carry-forward â
 newest data held is older than the carry-forward, the last day it reaches that data), and the
 records: blended across providers (or the named ones), rebased to `base`, filtered by `quotes`,
 with the base's identity record, rounded by magnitude â€” or a single named provider's own digits.
-Long daily ranges are served at any length when plain; with `providers` or `expand=providers`
-they are capped at 5 years as Frankfurter caps them.
+Long daily ranges are capped at 5 years unless they name 5 quotes or fewer (and, with
+`providers`, 5 providers or fewer): Frankfurter caps only the ranges with providers, Koel every
+one, as it computes every range live.
 """
 
 from bisect import bisect_left, bisect_right
@@ -134,16 +135,19 @@ class RateQuery:
 
     def _validate_range_cost(self) -> None:
         # Frankfurter serves plain ranges from a materialised blend and caps only the shapes that
-        # recompute per date; Koel computes every range live, and caps the same shapes.
-        if not self.is_range or self.rollup or not (self.providers or self.expand_providers):
+        # recompute per date (providers, expand=providers). Koel computes every range live: a
+        # plain century of every currency took 6-7 s and 14 MB, again for each other start date
+        # (issue 13), so it caps plain ranges too, unless they name 5 quotes or fewer.
+        if not self.is_range or self.rollup:
             return
-        providers, quotes = self.providers, self.quotes
-        if (
-            providers
-            and quotes
-            and len(set(providers)) <= MAX_DAILY_RANGE_PROVIDERS
-            and len(set(quotes)) <= MAX_DAILY_RANGE_QUOTES
-        ):
+        few_quotes = bool(self.quotes) and len(set(self.quotes)) <= MAX_DAILY_RANGE_QUOTES
+        if self.providers or self.expand_providers:
+            few_providers = bool(self.providers) and (
+                len(set(self.providers)) <= MAX_DAILY_RANGE_PROVIDERS
+            )
+            if few_quotes and few_providers:
+                return
+        elif few_quotes:
             return
         start, end = self.scope
         if min(end, self.today) <= add_months(start, MAX_DAILY_RANGE_YEARS * 12):
