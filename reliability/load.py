@@ -29,7 +29,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -125,14 +124,20 @@ def servers(env: dict, workdir: Path):
         for name in ("web", "stream"):
             log = (workdir / f"{name}.log").open("wb")
             children[name] = subprocess.Popen(
-                commands[name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                commands[name],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         web = f"http://127.0.0.1:{env['KOEL_PORT']}"
         streams = f"http://127.0.0.1:{env['KOEL_STREAM_PORT']}"
         for url in (web, streams):
             if not stack.wait_healthy(f"{url}/healthz", children):
-                logs = {n: (workdir / f"{n}.log").read_text(errors="replace")[-1500:] for n in children}
+                logs = {
+                    n: (workdir / f"{n}.log").read_text(errors="replace")[-1500:] for n in children
+                }
                 raise RuntimeError(f"a server did not come up: {logs}")
         yield web, streams
     finally:
@@ -251,7 +256,7 @@ class Writer:
         started = time.monotonic()
         try:
             rates_upsert(source=self.SOURCE, rows=rows)
-        except Exception as exc:  # noqa: BLE001 - counted and reported: a goal of the run
+        except Exception as exc:
             self.log.ingest_failures.append(f"{type(exc).__name__}: {exc}"[:200])
             return
         self.log.ingest_seconds.append(time.monotonic() - started)
@@ -280,9 +285,7 @@ class Writer:
                 answer = answer_of(json.loads(body), target)
                 seen = (Decimal(answer["rate"]), datetime.fromisoformat(answer["observed_at"]))
                 if seen != (newest["rate"], newest["observed_at"]):
-                    log.stale.append(
-                        f"{base}/{target} ({attempt}): {seen} but stored {newest}"
-                    )
+                    log.stale.append(f"{base}/{target} ({attempt}): {seen} but stored {newest}")
 
 
 def answer_of(body: dict, target: str) -> dict:
@@ -291,7 +294,10 @@ def answer_of(body: dict, target: str) -> dict:
         rates = body["rates"]
         found = rates[target] if isinstance(rates, dict) else rates[0]
         if isinstance(found, dict):
-            return {"rate": found["rate"], "observed_at": found.get("observed_at", body.get("observed_at"))}
+            return {
+                "rate": found["rate"],
+                "observed_at": found.get("observed_at", body.get("observed_at")),
+            }
         return {"rate": found, "observed_at": body["observed_at"]}
     return body
 
@@ -354,7 +360,7 @@ async def read_events(reader: asyncio.StreamReader, sub: Subscription, stop: asy
         for task in pending:
             task.cancel()
         line = next((t.result() for t in done if isinstance(t.result(), bytes)), None)
-        if line is None or line == b"" and reader.at_eof():
+        if line is None or (line == b"" and reader.at_eof()):
             if sub.drop is not None and sub.drop.is_set():
                 sub.drop = None  # dropped once, at the restart
             return
@@ -416,7 +422,8 @@ def compare(subs: list[Subscription], logged) -> StreamResult:
         )
     for sub in subs:
         seen = sub.newest and (
-            Decimal(sub.newest["rate"]), datetime.fromisoformat(sub.newest["observed_at"])
+            Decimal(sub.newest["rate"]),
+            datetime.fromisoformat(sub.newest["observed_at"]),
         )
         if seen != stored[sub.pair]:
             result.behind += 1
@@ -437,9 +444,16 @@ def compare(subs: list[Subscription], logged) -> StreamResult:
 
 
 def run_subscribers(
-    base: str, redis: RedisServer, pairs: list[str], count: int, seconds: float,
-    restart_at: float, down_seconds: float, while_down, once_back,
-) -> StreamResult:  # fmt: skip
+    base: str,
+    redis: RedisServer,
+    pairs: list[str],
+    count: int,
+    seconds: float,
+    restart_at: float,
+    down_seconds: float,
+    while_down,
+    once_back,
+) -> StreamResult:
     """`count` subscribers for `seconds`, Redis restarted after `restart_at` seconds."""
 
     async def main() -> list[Subscription]:
@@ -478,23 +492,39 @@ def load_average() -> str:
 
 
 def main(
-    *, seconds: float, interval: float, subscribers: int, currencies: int, checked: int,
+    *,
+    seconds: float,
+    interval: float,
+    subscribers: int,
+    currencies: int,
+    checked: int,
     connections: int,
-) -> int:  # fmt: skip
+) -> int:
     """The three phases; prints the table; the number of goals missed."""
     workdir = Path(tempfile.mkdtemp(prefix="koel-load-"))
     redis = RedisServer(workdir)
     redis.start()
     try:
         env = server_env(redis.url, free_port(), free_port(), replay_length=1_000_000)
-        os.environ.update({k: env[k] for k in ("REDIS_URL", "KOEL_CACHE_PREFIX", "SECRET_KEY",
-                                                "DEBUG", "KOEL_STREAM_REPLAY_LENGTH")})  # fmt: skip
+        os.environ.update(
+            {
+                k: env[k]
+                for k in (
+                    "REDIS_URL",
+                    "KOEL_CACHE_PREFIX",
+                    "SECRET_KEY",
+                    "DEBUG",
+                    "KOEL_STREAM_REPLAY_LENGTH",
+                )
+            }
+        )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "koel.settings")
         import django
 
         django.setup()
-        return measure(env, workdir, redis, seconds, interval, subscribers, currencies, checked,
-                       connections)  # fmt: skip
+        return measure(
+            env, workdir, redis, seconds, interval, subscribers, currencies, checked, connections
+        )
     finally:
         redis.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -516,8 +546,11 @@ def measure(env, workdir, redis, seconds, interval, subscribers, currencies, che
     paths_file = workdir / "paths.txt"
     paths_file.write_text("\n".join(paths) + "\n")
     print(run_line(), flush=True)
-    print(f"{len(codes)} currencies, {len(pairs):,} pairs per ingest, every {interval:g} s; "
-          f"{len(sample)} pairs checked; wrk -c{connections}, {seconds:g} s per phase", flush=True)  # fmt: skip
+    print(
+        f"{len(codes)} currencies, {len(pairs):,} pairs per ingest, every {interval:g} s; "
+        f"{len(sample)} pairs checked; wrk -c{connections}, {seconds:g} s per phase",
+        flush=True,
+    )
     with servers(env, workdir) as (web, streams):
         writes = WriteLog()
         Writer(web, pairs, sample, interval, writes).ingest_and_check()  # a first row per pair
@@ -534,15 +567,29 @@ def measure(env, workdir, redis, seconds, interval, subscribers, currencies, che
             )
             loader.start()
             stream = run_subscribers(
-                streams, redis, [f"{b}/{t}" for b, t in sample], subscribers, seconds,
-                restart_at=seconds / 2, down_seconds=2.0, while_down=writer.outage_ingest,
+                streams,
+                redis,
+                [f"{b}/{t}" for b, t in sample],
+                subscribers,
+                seconds,
+                restart_at=seconds / 2,
+                down_seconds=2.0,
+                while_down=writer.outage_ingest,
                 once_back=lambda: writer.outage_check(after_outage),
-            )  # fmt: skip
+            )
             loader.join()
         streamed = result_box[0]
         load_stream = load_average()
-    return report(baseline, written, streamed, writes, stream_writes, after_outage, stream,
-                  (load_baseline, load_written, load_stream))  # fmt: skip
+    return report(
+        baseline,
+        written,
+        streamed,
+        writes,
+        stream_writes,
+        after_outage,
+        stream,
+        (load_baseline, load_written, load_stream),
+    )
 
 
 def errors_of(run: dict) -> int:
@@ -553,40 +600,66 @@ def report(baseline, written, streamed, writes, stream_writes, after_outage, str
     print()
     print(f"{'phase':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}  ratio  load")
     for (name, run), load in zip(
-        (("baseline (no writes)", baseline), ("ingests + invalidations", written),
-         ("+ subscribers, Redis restarted", streamed)), loads, strict=True,
-    ):  # fmt: skip
+        (
+            ("baseline (no writes)", baseline),
+            ("ingests + invalidations", written),
+            ("+ subscribers, Redis restarted", streamed),
+        ),
+        loads,
+        strict=True,
+    ):
         rate = run["requests"] / (run["duration_us"] / 1e6)
         ratio = rate / (baseline["requests"] / (baseline["duration_us"] / 1e6))
-        print(f"{name:<34}{rate:>9.0f}{run['p50_us'] / 1000:>9.1f}{run['p99_us'] / 1000:>9.1f}"
-              f"{errors_of(run):>8}  {ratio:>4.0%}  {load}")  # fmt: skip
+        print(
+            f"{name:<34}{rate:>9.0f}{run['p50_us'] / 1000:>9.1f}{run['p99_us'] / 1000:>9.1f}"
+            f"{errors_of(run):>8}  {ratio:>4.0%}  {load}"
+        )
     ingest = sorted(writes.ingest_seconds)
-    print(f"ingests: {writes.ingests} + {stream_writes.ingests} committed "
-          f"(median {ingest[len(ingest) // 2] if ingest else 0:.2f} s), failed: "
-          f"{len(writes.ingest_failures)} + {len(stream_writes.ingest_failures)}")  # fmt: skip
-    print(f"checker: {writes.reads} + {stream_writes.reads} reads, stale "
-          f"{len(writes.stale)} + {len(stream_writes.stale)}, errors "
-          f"{len(writes.errors)} + {len(stream_writes.errors)}")  # fmt: skip
-    print(f"checker once Redis was back: {after_outage.reads} reads, stale "
-          f"{len(after_outage.stale)}, errors {len(after_outage.errors)}")  # fmt: skip
-    print(f"stream: {stream.subscribers} subscribers, {stream.events} events received, "
-          f"{stream.missing} missing, {stream.doubled} twice, {stream.reconnected} reconnected, "
-          f"{stream.refused} openings refused or failed, {stream.behind} not at the newest rate")  # fmt: skip
-    for line in (writes.stale + stream_writes.stale + after_outage.stale + writes.errors
-                 + stream_writes.errors + after_outage.errors
-                 + writes.ingest_failures + stream_writes.ingest_failures + stream.examples)[:10]:  # fmt: skip
+    print(
+        f"ingests: {writes.ingests} + {stream_writes.ingests} committed "
+        f"(median {ingest[len(ingest) // 2] if ingest else 0:.2f} s), failed: "
+        f"{len(writes.ingest_failures)} + {len(stream_writes.ingest_failures)}"
+    )
+    print(
+        f"checker: {writes.reads} + {stream_writes.reads} reads, stale "
+        f"{len(writes.stale)} + {len(stream_writes.stale)}, errors "
+        f"{len(writes.errors)} + {len(stream_writes.errors)}"
+    )
+    print(
+        f"checker once Redis was back: {after_outage.reads} reads, stale "
+        f"{len(after_outage.stale)}, errors {len(after_outage.errors)}"
+    )
+    print(
+        f"stream: {stream.subscribers} subscribers, {stream.events} events received, "
+        f"{stream.missing} missing, {stream.doubled} twice, {stream.reconnected} reconnected, "
+        f"{stream.refused} openings refused or failed, {stream.behind} not at the newest rate"
+    )
+    for line in (
+        writes.stale
+        + stream_writes.stale
+        + after_outage.stale
+        + writes.errors
+        + stream_writes.errors
+        + after_outage.errors
+        + writes.ingest_failures
+        + stream_writes.ingest_failures
+        + stream.examples
+    )[:10]:
         print(f"  {line}")
     goals = {
-        "zero API errors without Redis restarts": errors_of(baseline) + errors_of(written)
-        + len(writes.errors) == 0,
+        "zero API errors without Redis restarts": errors_of(baseline)
+        + errors_of(written)
+        + len(writes.errors)
+        == 0,
         "no stale read": not writes.stale and not stream_writes.stale,
         "no stale read once Redis is back": not after_outage.stale and after_outage.reads > 0,
         "every ingest committed (Redis up)": not writes.ingest_failures and writes.ingests > 1,
-        "no event missed or doubled": stream.missing == 0 and stream.doubled == 0
+        "no event missed or doubled": stream.missing == 0
+        and stream.doubled == 0
         and stream.events > 0,
         "every subscriber ends at its pair's newest rate": stream.behind == 0,
         "every dropped subscriber reconnected": stream.reconnected >= stream.subscribers // 2,
-    }  # fmt: skip
+    }
     for goal, met in goals.items():
         print(f"goal: {goal}: {'met' if met else 'NOT met'}")
     return sum(not met for met in goals.values())

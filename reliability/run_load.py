@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reliability.load import main  # noqa: E402
+from reliability.load import main
 
 
 def parse_args() -> argparse.Namespace:

@@ -65,3 +65,32 @@ def test_at_most_the_logs_length_is_held(own_redis, settings):
         time.sleep(0.1)
 
     assert logged(own_redis) == ['{"n":2}', '{"n":3}', '{"n":4}']
+
+
+def test_a_write_committed_while_redis_is_down_is_still_announced(
+    own_redis, store, django_capture_on_commit_callbacks
+):
+    """The cache bump fails first; the write must not raise, and the stream still gets it."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from rates.ingest.services import rates_upsert
+    from rates.signals import rates_landed
+    from rates.types import RateRow
+
+    announced = []
+
+    def heard(sender, *, changes, **kwargs) -> None:
+        announced.extend(changes)
+
+    rates_landed.connect(heard)
+    own_redis.stop()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            row = RateRow("EUR", "USD", Decimal("1.0842"), datetime(2026, 12, 7, 9, tzinfo=UTC))
+            rates_upsert(source="yahoo", rows=[row])
+    finally:
+        rates_landed.disconnect(heard)
+        own_redis.start()
+
+    assert announced == [("EUR", "USD")]

@@ -40,5 +40,9 @@ def test_load_with_writes_and_a_redis_restart_meets_every_goal():
     goals = [line for line in run.stdout.splitlines() if line.startswith("goal: ")]
 
     assert len(goals) == 7, run.stdout + run.stderr
-    missed = [g for g in goals if g.endswith("NOT met") and g[6:].split(":")[0] not in NEEDS_REDIS_DOWN_FIX]
+    missed = [
+        g
+        for g in goals
+        if g.endswith("NOT met") and g[6:].split(":")[0] not in NEEDS_REDIS_DOWN_FIX
+    ]
     assert not missed, run.stdout
