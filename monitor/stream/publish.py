@@ -1,10 +1,11 @@
 """Publishing the stream's events, from the process whose transaction committed them.
 
-One Lua script per commit appends every event to the replay log (a Redis Stream capped at
-KOEL_STREAM_REPLAY_LENGTH entries, whose ids are the SSE event ids) and publishes each, id
-included, on the stream's pub/sub channel: atomic, so subscribers see the ids in the log's order
-and a reconnecting client's replay (XRANGE after its Last-Event-ID) meets the live events
-exactly. One round trip, whatever the number of events.
+One Lua script per chunk of a commit's events (CHUNK_EVENTS) appends each to the replay log (a
+Redis Stream capped at KOEL_STREAM_REPLAY_LENGTH entries, whose ids are the SSE event ids) and
+publishes it, id included, on the stream's pub/sub channel: atomic, so subscribers see the ids in
+the log's order and a reconnecting client's replay (XRANGE after its Last-Event-ID) meets the
+live events exactly. One round trip per chunk: a script holds Redis, and every read waiting on
+it, for its whole run, and a full scrape is tens of thousands of events.
 
 When Redis cannot be reached (restarted, failed over), the events of a write that has committed
 are held in the process, in order, and published by a thread of its own once Redis answers
@@ -55,6 +56,7 @@ def channel_key() -> str:
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
+CHUNK_EVENTS = 1000
 _held: deque[list[str]] = deque()  # each commit's fields, oldest first, not yet published
 _lock = threading.Lock()
 _retrying = threading.Event()
@@ -67,7 +69,8 @@ def events_publish(events: Iterable[Event]) -> int:
     if not fields:
         return 0
     with _lock:
-        _held.append(fields)
+        step = CHUNK_EVENTS * 4
+        _held.extend(fields[start : start + step] for start in range(0, len(fields), step))
         _trim_held()
         if not _retrying.is_set() and not _flush():
             _retrying.set()

@@ -94,3 +94,10 @@ def test_a_write_committed_while_redis_is_down_is_still_announced(
         own_redis.start()
 
     assert announced == [("EUR", "USD")]
+
+
+def test_a_full_scrapes_events_are_published_in_chunks_in_order(own_redis):
+    count = publish.CHUNK_EVENTS * 2 + 500
+
+    assert publish.events_publish(rate(n) for n in range(count)) == count
+    assert logged(own_redis) == [f'{{"n":{n}}}' for n in range(count)]
