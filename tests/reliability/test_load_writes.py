@@ -16,7 +16,7 @@ from rates.ingest.loading import currencies_load, sources_load
 ROOT = Path(__file__).resolve().parents[2]
 # Met once h13b's Redis-down degradation is merged (rates/cache.py drops the cached answers when
 # Redis is back after a write whose version bump failed); until then this run finds them stale.
-NEEDS_REDIS_DOWN_FIX = {"no stale read once Redis is back"}
+NEEDS_REDIS_DOWN_FIX = {"no stale read around the Redis restart"}
 
 
 @pytest.fixture
