@@ -90,7 +90,9 @@ def versions_of(codes: Iterable[str]) -> str:
 def bump_on_commit(codes: Iterable[str]) -> None:
     """Invalidate every cached read that depends on these bases, once the write commits."""
     codes = sorted(set(codes))
-    transaction.on_commit(lambda: _bump(codes))
+    # Robust: a failed bump (Redis down) must not skip the write's later on-commit work (its
+    # announcement to the stream, its counters) nor raise into a write that has committed.
+    transaction.on_commit(lambda: _bump(codes), robust=True)
 
 
 def bump_catalog_on_commit() -> None:
