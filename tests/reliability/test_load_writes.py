@@ -14,9 +14,6 @@ from django.db import connection
 from rates.ingest.loading import currencies_load, sources_load
 
 ROOT = Path(__file__).resolve().parents[2]
-# Met once h13b's Redis-down degradation is merged (rates/cache.py drops the cached answers when
-# Redis is back after a write whose version bump failed); until then this run finds them stale.
-NEEDS_REDIS_DOWN_FIX = {"no stale read around the Redis restart"}
 
 
 @pytest.fixture
@@ -40,9 +37,5 @@ def test_load_with_writes_and_a_redis_restart_meets_every_goal():
     goals = [line for line in run.stdout.splitlines() if line.startswith("goal: ")]
 
     assert len(goals) == 7, run.stdout + run.stderr
-    missed = [
-        g
-        for g in goals
-        if g.endswith("NOT met") and g[6:].split(":")[0] not in NEEDS_REDIS_DOWN_FIX
-    ]
+    missed = [g for g in goals if g.endswith("NOT met")]
     assert not missed, run.stdout
