@@ -128,7 +128,7 @@ def test_sources_load_refreshes_spider_facts_but_not_choices():
 
 
 def test_schedules_load_creates_each_periodic_task_once():
-    assert schedules_load() == 4
+    assert schedules_load() == 5  # partitions, heartbeat, sweep of runs, two groups
     assert schedules_load() == 0
 
     task = PeriodicTask.objects.get(name="koel: partition maintenance")
