@@ -135,7 +135,7 @@ def test_schedules_load_creates_each_periodic_task_once():
     assert task.task == "rates.tasks.maintain_partitions"
     cron = task.crontab
     assert (cron.minute, cron.hour, cron.day_of_week, str(cron.timezone)) == ("30", "0", "*", "UTC")
-    assert CrontabSchedule.objects.count() == 4  # the second load reused the schedules
+    assert CrontabSchedule.objects.count() == 5  # the second load reused the schedules
 
 
 @pytest.mark.parametrize(
