@@ -1,10 +1,13 @@
 """Celery tasks of the rates app: thin wrappers over services."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 from celery.utils.log import get_task_logger
+from django.db import DatabaseError
 
 from rates.ingest.partitions import partitions_maintain
 from rates.runs.health_checks import worker_heartbeat_record
+from rates.runs.sweep import runs_sweep
 
 logger = get_task_logger(__name__)
 
@@ -23,3 +26,21 @@ def maintain_partitions() -> dict:
 def heartbeat() -> None:
     """Beat sends this every minute; the worker running it records the time (/health/)."""
     worker_heartbeat_record()
+
+
+@shared_task(soft_time_limit=60, time_limit=90, ignore_result=True, expires=600)
+def sweep_runs() -> int:
+    """Close runs whose process is gone or that outlived their time limit (rates.runs.sweep)."""
+    return runs_sweep()
+
+
+@worker_ready.connect
+def sweep_runs_on_start(**_) -> None:
+    """A worker starting may follow one that was killed mid-run on this host: close its runs
+    now rather than at the next sweep. A database not up yet must not stop the worker."""
+    try:
+        closed = runs_sweep()
+    except DatabaseError:
+        logger.exception("could not sweep interrupted runs at start")
+        return
+    logger.info("start: %d interrupted run(s) closed", closed)

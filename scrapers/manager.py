@@ -15,7 +15,9 @@ with a time limit; every rate, derived ones too, passes validation and the quara
 circuit breaker are updated after every attempt; the run row shows progress as it goes.
 """
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,8 @@ from rates.runs.services import run_attempt, run_finish, run_progress, run_start
 
 from .crawling import spider_codes
 from .outcome import CrawlOutcome
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Scope:
@@ -165,6 +169,7 @@ def crawl(source: Source, *, bases: list[str], targets=()) -> CrawlOutcome:
                 capture_output=True,
                 text=True,
                 timeout=settings.KOEL_CRAWL_TIME_LIMIT,
+                preexec_fn=_die_with_parent,
             )
         except subprocess.TimeoutExpired:
             limit, seconds = settings.KOEL_CRAWL_TIME_LIMIT, time.monotonic() - started
@@ -175,6 +180,14 @@ def crawl(source: Source, *, bases: list[str], targets=()) -> CrawlOutcome:
         outcome = CrawlOutcome.from_json(report.read_text())
     error = "" if outcome.ok else outcome.error or _failure(outcome, finished.stderr)
     return replace(outcome, seconds=seconds, error=error)
+
+
+def _die_with_parent() -> None:
+    """Run in the crawl process before it starts: it gets SIGKILL when the worker that started
+    it dies. Else a worker killed mid-crawl leaves the crawl running, unwatched by any time
+    limit, writing rates after its run was closed and beside the retried run's own crawl."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _command(source: Source, report: Path, bases: list[str], targets) -> list[str]:

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from redis.exceptions import LockError
 
 from rates.models import RunStatus
+from rates.runs.scraping import scrape_lock_name
 from rates.runs.services import run_abandon, run_skip
 
 from .manager import Scope, scrape
@@ -41,7 +42,7 @@ def _locked_scrape(task, scope: str, target: str, trigger: str) -> dict:
     """One run at a time per (scope, target); a failed run (nothing stored) is retried later
     with exponential backoff, a partial one is not (the next schedule fills the gaps)."""
     task_id = task.request.id or ""
-    lock = cache.lock(f"koel:scrape:{scope}:{target}", timeout=SOFT_LIMIT + 120)
+    lock = cache.lock(scrape_lock_name(scope, target), timeout=SOFT_LIMIT + 120)
     if not _acquire(lock, task_id):
         reason = "another run holds the lock"
         run = run_skip(scope=scope, target=target, trigger=trigger, reason=reason, task_id=task_id)

@@ -43,6 +43,11 @@ class ScrapeRun(models.Model):
     )
     errors = models.JSONField(default=list, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="host:pid of the process running it; a sweep closes the run once that is gone.",
+    )
 
     class Meta:
         ordering = ["-started_at"]

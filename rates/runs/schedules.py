@@ -23,6 +23,12 @@ SCHEDULES = {
         [],
         "Every minute: a worker records that it runs tasks; /health/ reads the time.",
     ),
+    "koel: sweep interrupted runs": (
+        "rates.tasks.sweep_runs",
+        {"minute": "*/5"},
+        [],
+        "Every 5 minutes: runs whose worker is gone or past their time limit are closed as failed.",
+    ),
     "koel: scrape primary currencies": (
         TASKS[Scope.GROUP],
         {"minute": "0", "hour": "0,6,12,18"},

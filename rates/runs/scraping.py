@@ -21,6 +21,11 @@ class Scope(enum.StrEnum):
 TASKS = {scope: f"scrapers.tasks.scrape_{scope}" for scope in Scope}
 
 
+def scrape_lock_name(scope: str, target: str) -> str:
+    """The cache lock a scrape task holds for its whole run: one run per scope at a time."""
+    return f"koel:scrape:{scope}:{target}"
+
+
 def scrape_enqueue(
     *, scope: Scope | str, target: str, trigger: str, task_id: str | None = None
 ) -> AsyncResult:

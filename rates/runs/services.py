@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rates.models import RunStatus, ScrapeRun
 from rates.runs.scraping import scrape_enqueue
+from rates.runs.sweep import this_worker
 
 logger = logging.getLogger("koel.runs")
 
@@ -57,10 +58,9 @@ def run_start(*, scope: str, target: str, trigger: str, bases_total: int, task_i
         finished_at=timezone.now(),
         errors=["interrupted: the process running it stopped before it finished"],
     )
-    run = _adopt(
-        task_id, status=RunStatus.RUNNING, started_at=timezone.now(), bases_total=bases_total
-    ) or ScrapeRun.objects.create(
-        scope=scope, target=target, trigger=trigger, bases_total=bases_total, task_id=task_id
+    started = {"started_at": timezone.now(), "bases_total": bases_total, "worker": this_worker()}
+    run = _adopt(task_id, status=RunStatus.RUNNING, **started) or ScrapeRun.objects.create(
+        scope=scope, target=target, trigger=trigger, task_id=task_id, **started
     )
     logger.info(
         "scrape run %s started: %s %s, %s bases",

@@ -128,14 +128,14 @@ def test_sources_load_refreshes_spider_facts_but_not_choices():
 
 
 def test_schedules_load_creates_each_periodic_task_once():
-    assert schedules_load() == 4
+    assert schedules_load() == 5  # partitions, heartbeat, sweep of runs, two groups
     assert schedules_load() == 0
 
     task = PeriodicTask.objects.get(name="koel: partition maintenance")
     assert task.task == "rates.tasks.maintain_partitions"
     cron = task.crontab
     assert (cron.minute, cron.hour, cron.day_of_week, str(cron.timezone)) == ("30", "0", "*", "UTC")
-    assert CrontabSchedule.objects.count() == 4  # the second load reused the schedules
+    assert CrontabSchedule.objects.count() == 5  # the second load reused the schedules
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,47 @@
+"""Crash consistency (docs/reliability.md, section 3), with repeats.
+
+Runs the crash tests of tests/reliability/ (an ingest SIGKILLed or its backend terminated
+mid-write, the ECB import SIGKILLed mid-import, a Celery worker SIGKILLed mid-crawl, the sweep of
+interrupted runs) KOEL_CRASH_REPEATS times (default 5), against the servers `make reliability`
+gives it, and prints one row per test: cases run and how many held. Exits non-zero when any
+case failed.
+"""
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = "tests/reliability/test_crash_*.py"
+REPEATS = int(os.environ.get("KOEL_CRASH_REPEATS", "5"))
+
+
+def main() -> int:
+    held, failed = Counter(), Counter()
+    for _ in range(REPEATS):
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", TESTS],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for line in result.stdout.splitlines():
+            outcome, _, test = line.partition(" ")
+            if outcome == "PASSED":
+                held[test] += 1
+            elif outcome in ("FAILED", "ERROR"):
+                failed[test.split(" - ")[0]] += 1
+        if result.returncode not in (0, 1):
+            print(result.stdout[-3000:], result.stderr[-3000:])
+    print("| case | runs | held |")
+    print("|---|---|---|")
+    for test in sorted(held.keys() | failed.keys()):
+        print(f"| {test} | {held[test] + failed[test]} | {held[test]} |")
+    return 1 if failed or not held else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
