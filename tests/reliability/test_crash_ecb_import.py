@@ -4,6 +4,8 @@ again it imports every rate of the file once, and a third run changes nothing.""
 
 from pathlib import Path
 
+import pytest
+
 from rates.ingest.ecb_history import BUNDLED_FILE, observed_at, parse_history, read_text
 from rates.ingest.loading import currencies_load, sources_load
 from rates.ingest.partitions import partitions_ensure
@@ -32,6 +34,7 @@ def _import(path: Path):
     return manage("import_ecb_history", "--file", str(path), "--no-progress", env=child_env())
 
 
+@pytest.mark.long  # imports 600 days twice
 def test_an_ecb_import_killed_mid_import_leaves_nothing_and_a_rerun_imports_it_once(
     transactional_db, tmp_path
 ):

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import psutil
+import pytest
 from celery import current_app
 from django.core.cache import cache
 
@@ -42,6 +43,7 @@ def _crawl_child(worker: subprocess.Popen) -> psutil.Process:
     return _wait(crawling)
 
 
+@pytest.mark.long  # a real worker and crawl killed
 def test_a_worker_killed_mid_crawl_leaves_a_failed_run_and_a_free_scope(transactional_db):
     load_reference_data("open_er_api")
     Source.objects.exclude(code="open_er_api").update(enabled=False)

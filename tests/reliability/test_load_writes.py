@@ -28,6 +28,7 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@pytest.mark.long  # a minute and a half of load, ingests and a Redis restart
 @pytest.mark.usefixtures("committed_catalog")
 def test_load_with_writes_and_a_redis_restart_meets_every_goal():
     command = [sys.executable, "reliability/run_load.py", "--seconds", "3", "--interval", "2"]

@@ -5,6 +5,7 @@ when the holder's host is killed, the standby takes over and schedules the next 
 import json
 import uuid
 
+import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tests.broker import broker_redis
@@ -27,6 +28,7 @@ def _one_off(name: str, queue: str) -> None:
     )
 
 
+@pytest.mark.long  # waits out a beat lock
 def test_two_beats_send_each_schedule_once_and_the_standby_takes_over(transactional_db, tmp_path):
     queue = f"koel-beat-{uuid.uuid4().hex[:8]}"
     env = child_env(KOEL_BEAT_LOCK_SECONDS=str(LOCK_SECONDS))

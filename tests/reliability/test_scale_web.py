@@ -8,6 +8,7 @@ import signal
 import subprocess
 import urllib.request
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
 
@@ -49,6 +50,7 @@ def _rate(port: int) -> str | None:
         return None
 
 
+@pytest.mark.long  # two production web servers
 def test_two_web_processes_never_serve_an_answer_cached_before_a_write(
     transactional_db, store, tmp_path
 ):

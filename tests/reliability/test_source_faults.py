@@ -76,6 +76,7 @@ def test_one_full_source_left_covers_every_pair_and_nothing_absurd_is_published(
     assert_goals(result, fresh=100)
 
 
+@pytest.mark.long  # a full failover through every source
 def test_every_source_down_keeps_yesterdays_rates_and_says_so(site, baseline):
     down = {code: "down" for code in multi_pair_sources() + single_pair_sources()}
     result = run_case(site, baseline, down)
