@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from monitor import live
 from monitor.firings import firing_summary
 from monitor.series import DEFAULT_SPAN, SPANS, live_series
-from monitor.stream.address import stream_url
+from monitor.stream.address import stream_origin, stream_url
 from rates.http.caching import Answer, cached_answer
 from rates.reads import pivots
 
@@ -34,6 +34,14 @@ LIVE_SECONDS = 5
 
 @never_cache
 def monitor_page(request: HttpRequest) -> HttpResponse:
+    response = _monitor_page(request)
+    # The stream has its own server (another port, or KOEL_STREAM_URL): the page's CSP lets its
+    # EventSource connect there, as well as to its own origin.
+    response._csp_update = {"connect-src": [stream_origin(request)]}
+    return response
+
+
+def _monitor_page(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return HttpResponse(_page(request), content_type=HTML)
 

@@ -25,6 +25,13 @@ def stream_url(request) -> str:
     return base.rstrip("/") + STREAM_PATH
 
 
+def stream_origin(request) -> str:
+    """The origin (scheme://host[:port]) of the stream's URL for this page: what the page's
+    Content-Security-Policy must allow the page to connect to."""
+    parts = urlsplit(stream_url(request))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def cors_headers(request) -> dict[str, str]:
     """CORS headers for the request's Origin (see the module's docstring); none for others."""
     origin = request.headers.get("Origin", "")

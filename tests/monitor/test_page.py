@@ -55,6 +55,15 @@ def test_page_embeds_the_first_chart_and_the_update_sources(client):
 
 
 @pytest.mark.usefixtures("live_rates")
+def test_the_pages_policy_lets_it_connect_to_the_stream_server(client, settings):
+    settings.KOEL_STREAM_PORT = 8123
+    for _ in range(2):  # built, then from the cache: the header goes with the answer
+        policy = client.get(PAGE)["Content-Security-Policy"]
+        connect = next(d for d in policy.split(";") if d.strip().startswith("connect-src"))
+        assert connect.split()[1:] == ["'self'", "http://testserver:8123"]
+
+
+@pytest.mark.usefixtures("live_rates")
 def test_table_lists_live_and_cross_rates_with_sortable_headers(client):
     html = client.get(PAGE).content.decode()
 

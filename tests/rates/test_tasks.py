@@ -68,7 +68,7 @@ def test_bootstrap_sets_everything_up(settings, no_admin_env):
     assert lines == [
         f"currencies: {Currency.objects.count()} created, 0 updated, 0 kept as edited in admin",
         f"sources: {LISTED_SOURCES} created, 0 refreshed, 0 unchanged",
-        "schedules: 4 created",
+        "schedules: 5 created",  # the group scrapes, partitions, heartbeat, the runs sweep
         "partitions: 5 created",
     ]
     assert Currency.objects.filter(active=True).count() >= 155
