@@ -45,13 +45,12 @@ from decimal import Decimal  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
 from alerts.evaluation import rules_evaluate  # noqa: E402
 from alerts.models import AlertFiring, AlertRule  # noqa: E402
 from alerts.receivers import rates_landed_evaluate  # noqa: E402
+from bench.django_env import ensure_database_ready  # noqa: E402
 from rates.ingest import services  # noqa: E402
 from rates.models import Currency, Source  # noqa: E402
 from rates.reads import known_codes  # noqa: E402
@@ -77,14 +76,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- set-up and clean-up ---------------------------------------------------------------------
-
-
-def ensure_database_ready() -> None:
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        sys.exit("Unapplied migrations: run `manage.py migrate` against this database first.")
-    if not Currency.objects.exists():
-        call_command("bootstrap", "--skip-history")
 
 
 def cleanup() -> None:

@@ -1,6 +1,6 @@
-"""What every bench script does before measuring, for the scripts that import it (bench/stream.py;
-the older scripts each carry their own copy): the database checked and loaded, and the line
-saying where and when the run was made."""
+"""What every bench script does before measuring, for the scripts that import it (bench/stream.py,
+bench/alerts.py, bench/live_tick.py; the older scripts each carry their own copy): the database
+checked and loaded, and the line saying where and when the run was made."""
 
 import os
 import sys

@@ -47,15 +47,13 @@ from decimal import Decimal  # noqa: E402
 
 import urllib3  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.migrations.executor import MigrationExecutor  # noqa: E402
 
+from bench.django_env import ensure_database_ready  # noqa: E402
 from monitor import ticks  # noqa: E402
 from monitor.crosses import cross_rows  # noqa: E402
 from monitor.models import LivePair  # noqa: E402
 from rates.ingest.acceptance import rates_accept  # noqa: E402
-from rates.models import Currency  # noqa: E402
 from rates.types import RateRow  # noqa: E402
 from scrapers.manager import child_env  # noqa: E402
 from tests.monitor.live_replay import JSON, MAJORS, yahoo_body, yahoo_path  # noqa: E402
@@ -69,14 +67,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--crawl-repeats", type=int, default=3)
     return parser.parse_args()
-
-
-def ensure_database_ready() -> None:
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        sys.exit("Unapplied migrations: run `manage.py migrate` against this database first.")
-    if not Currency.objects.exists():
-        call_command("bootstrap", "--skip-history")
 
 
 class Market:
