@@ -43,7 +43,7 @@ bench: $(VENV)/.requirements-dev
 
 # Reliability: faults, crashes, load and hostile input (docs/reliability.md); minutes, not seconds.
 reliability: $(VENV)/.requirements-dev
-	$(PY) -m koel.stack test -m long tests/reliability $(ARGS)
+	$(PY) -m koel.stack test -m long $(ARGS)
 	@set -e; for script in reliability/run_*.py; do \
 	  [ -e "$$script" ] || continue; \
 	  echo "== $$script"; $(PY) -m koel.stack exec $(PY) $$script; \

@@ -5,7 +5,6 @@ Long daily ranges over every currency are refused in each Frankfurter layer's ow
 statements are time-limited, and a cancelled one answers 503 in the shape of the layer asked."""
 
 import json
-import os
 import subprocess
 import sys
 from datetime import date
@@ -17,6 +16,7 @@ from django.test import RequestFactory
 
 from rates.compat.frankfurter import data
 from rates.http.timeouts import StatementTimeoutMiddleware
+from tests.scrapers.crawling import child_env
 
 TODAY = date(2026, 11, 2)
 DAYS = ["1999-01-04", "2010-06-01", "2022-01-03", "2026-10-30"]
@@ -74,21 +74,37 @@ SHOW_TIMEOUT = (
 )
 
 
-def _timeout_in(setup: str, **env: str) -> str:
-    environment = {k: v for k, v in os.environ.items() if k != "KOEL_WEB_PROCESS"} | env
+def _timeout_in(setup: str, **env: str) -> subprocess.Popen:
+    """A child process that prints its connection's statement_timeout (started, not awaited)."""
+    # The test database: the one named in DATABASE_URL need not exist (CI's second pass).
+    environment = {k: v for k, v in child_env().items() if k != "KOEL_WEB_PROCESS"} | env
     code = SHOW_TIMEOUT.format(setup=setup)
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    return done.stdout.strip()
 
 
+def _printed(child: subprocess.Popen) -> str:
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    return out.strip()
+
+
+@pytest.mark.django_db
 def test_only_the_web_process_has_a_statement_timeout():
-    web = _timeout_in("import koel.wsgi")
-    other = _timeout_in(
-        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'koel.settings'); django.setup()"
+    # Three fresh interpreters at once: each spends seconds importing Django.
+    children = (
+        _timeout_in("import koel.wsgi"),
+        _timeout_in(
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'koel.settings'); django.setup()"
+        ),
+        _timeout_in("import koel.wsgi", KOEL_WEB_STATEMENT_TIMEOUT_MS="0"),
     )
-    off = _timeout_in("import koel.wsgi", KOEL_WEB_STATEMENT_TIMEOUT_MS="0")
+    web, other, off = (_printed(child) for child in children)
 
     assert web == "5s"  # granian's workers load koel.wsgi
     assert other == off == "0"  # Celery, ingests and management commands never do

@@ -188,6 +188,7 @@ def test_bodies_carry_todays_date(demo_server):
     assert b"{{" not in body
 
 
+@pytest.mark.long  # a minute of crawls on two cores; `make reliability` runs it
 def test_a_crawl_of_every_source_stores_todays_rates(demo_data, demo_server):
     url, lines = demo_server
     started = datetime.now(UTC)
@@ -268,6 +269,7 @@ def _open_er_api_codes(url: str, base: str) -> set[str]:
     return set(json.loads(body)["rates"])
 
 
+@pytest.mark.long  # a minute of crawls on two cores; `make reliability` runs it
 def test_the_demo_scrape_of_the_primary_currencies_gives_every_active_currency_a_rate(
     demo_data, demo_server, settings, monkeypatch
 ):

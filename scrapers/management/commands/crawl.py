@@ -68,6 +68,9 @@ class Command(BaseCommand):
 def _configure(settings: Settings, row: Source, overrides: list[str]) -> None:
     """The source's politeness, then the --set overrides."""
     settings.set("DOWNLOAD_DELAY", row.politeness_delay, priority="cmdline")
+    # AutoThrottle's first delay too: else every crawl waits its 1.2 s default before the
+    # second request, whatever delay the admin set for the source (0 for a local replay).
+    settings.set("AUTOTHROTTLE_START_DELAY", row.politeness_delay, priority="cmdline")
     settings.set("ROBOTSTXT_OBEY", row.obey_robots_txt, priority="cmdline")
     for assignment in overrides:
         name, sep, value = assignment.partition("=")
