@@ -78,6 +78,12 @@ def events_publish(events: Iterable[Event]) -> int:
     return len(fields) // 4
 
 
+def events_held() -> int:
+    """The events this process holds, not yet published (Redis was down)."""
+    with _lock:
+        return sum(len(fields) for fields in _held) // 4
+
+
 def _flush() -> bool:
     """Publish what is held, oldest first; False (and the rest kept) when Redis fails."""
     cap = settings.KOEL_STREAM_REPLAY_LENGTH
