@@ -275,8 +275,10 @@ KOEL_STREAM_HEARTBEAT_SECONDS = env.float("KOEL_STREAM_HEARTBEAT_SECONDS", defau
 # The `retry:` sent to clients: how long an EventSource waits before reconnecting (ms).
 KOEL_STREAM_RETRY_MS = env.int("KOEL_STREAM_RETRY_MS", default=3000)
 # Events kept for clients reconnecting with Last-Event-ID, and events a slow client may fall
-# behind before its stream is ended (it then reconnects and catches up from that log).
-KOEL_STREAM_REPLAY_LENGTH = env.int("KOEL_STREAM_REPLAY_LENGTH", default=10000)
+# behind before its stream is ended (it then reconnects and catches up from that log). A full
+# scrape of every pair is 24,180 events: 100,000 keeps about four, ~19 MB of Redis (192 bytes an
+# event, measured; docs/monitor.md, "Resuming").
+KOEL_STREAM_REPLAY_LENGTH = env.int("KOEL_STREAM_REPLAY_LENGTH", default=100_000)
 KOEL_STREAM_QUEUE = env.int("KOEL_STREAM_QUEUE", default=1000)
 
 # --- Scraping --------------------------------------------------------------------------------

@@ -14,9 +14,12 @@ this run's own (append-only file on: the stream's replay log must survive its re
 * stream: the same, with `subscribers` SSE clients on the stream (each on one checked pair), and
   Redis restarted half-way. At the restart every other subscriber drops its connection and
   reconnects with Last-Event-ID (as a browser does when its connection breaks); the others stay
-  connected (the server's own subscription must come back). At the end each subscriber's events
-  are compared with the replay log's for its pair since it first connected: none missing, none
-  twice.
+  connected (the server's own subscription must come back). At the end the writes stop, the
+  writer's events held while Redis was down are published, and each subscriber is given until it
+  has its pair's newest stored rate (at most SETTLE_SECONDS; the time taken is reported); then
+  its events are compared with the replay log's for its pair since it first connected: none
+  missing, none twice. (Counting while the writer still wrote, a scrape committed but not yet
+  published, or held, made every subscriber look behind with nothing missing.)
 
 Errors are answers other than 2xx/3xx, and socket errors, from wrk or the checker.
 """
@@ -41,6 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SETTLE_SECONDS = 30.0
 HEADERS = {"X-Forwarded-Proto": "https"}  # as the TLS proxy in front of production sets it
 
 
@@ -211,8 +215,18 @@ class Writer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.finish()
+
+    def finish(self) -> None:
+        """No more ingests; returns once the last one (and its check) is done and every event
+        written is published (those held while Redis was down included)."""
+        from monitor.stream.publish import events_held
+
         self.stop.set()
         self.thread.join()
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while events_held() and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def run(self) -> None:
         from django.db import connection
@@ -265,16 +279,12 @@ class Writer:
             self.check(self.log)
 
     def check(self, log: WriteLog) -> None:
-        """Each checked pair read twice (built, then replayed) against its newest stored row."""
-        from rates.models import ExchangeRate
-
+        """Each checked pair read twice (built, then replayed) against its newest stored row.
+        An answer newer than the row read before it is the write of another thread (the
+        outage's ingest) committed meanwhile: it is stale only if it is not the newest row
+        read again after it either."""
         for base, target in self.checked:
-            newest = (
-                ExchangeRate.objects.filter(base_id=base, target_id=target)
-                .order_by("-observed_at")
-                .values("rate", "observed_at")
-                .first()
-            )
+            newest = newest_row(base, target)
             for attempt in ("built", "replayed"):
                 url = f"{self.base}/api/v1/rates/?base={base}&target={target}"
                 status, body = get(url)
@@ -284,8 +294,21 @@ class Writer:
                     continue
                 answer = answer_of(json.loads(body), target)
                 seen = (Decimal(answer["rate"]), datetime.fromisoformat(answer["observed_at"]))
-                if seen != (newest["rate"], newest["observed_at"]):
+                if seen != newest:
+                    newest = newest_row(base, target)
+                if seen != newest:
                     log.stale.append(f"{base}/{target} ({attempt}): {seen} but stored {newest}")
+
+
+def newest_row(base: str, target: str) -> tuple[Decimal, datetime] | None:
+    from rates.models import ExchangeRate
+
+    return (
+        ExchangeRate.objects.filter(base_id=base, target_id=target)
+        .order_by("-observed_at")
+        .values_list("rate", "observed_at")
+        .first()
+    )
 
 
 def answer_of(body: dict, target: str) -> dict:
@@ -403,28 +426,44 @@ class StreamResult:
     behind: int = 0  # subscribers whose last event is not their pair's newest stored rate
     reconnected: int = 0
     refused: int = 0
+    settled: float = 0.0  # seconds from the last write's publication until all had their newest
     examples: list[str] = field(default_factory=list)
 
 
-def compare(subs: list[Subscription], logged) -> StreamResult:
+def stored_newest(pairs) -> dict[str, tuple[Decimal, datetime] | None]:
+    """Each pair's newest stored (rate, observed_at), read from an executor's thread."""
+    from django.db import connection
+
+    try:
+        return {pair: newest_row(*pair.split("/")) for pair in pairs}
+    finally:
+        connection.close()
+
+
+def seen_newest(sub: Subscription) -> tuple[Decimal, datetime] | None:
+    return sub.newest and (
+        Decimal(sub.newest["rate"]),
+        datetime.fromisoformat(sub.newest["observed_at"]),
+    )
+
+
+async def settled(subs: list[Subscription], stored: dict) -> float:
+    """Seconds until every subscriber had its pair's newest stored rate (SETTLE_SECONDS at
+    most)."""
+    started = time.monotonic()
+    while time.monotonic() - started < SETTLE_SECONDS:
+        if all(seen_newest(sub) == stored[sub.pair] for sub in subs):
+            break
+        await asyncio.sleep(0.1)
+    return time.monotonic() - started
+
+
+def compare(subs: list[Subscription], logged, stored: dict) -> StreamResult:
     from monitor.stream.events import id_order
-    from rates.models import ExchangeRate
 
     result = StreamResult(len(subs))
-    stored = {}
-    for pair in {sub.pair for sub in subs}:
-        base, target = pair.split("/")
-        stored[pair] = (
-            ExchangeRate.objects.filter(base_id=base, target_id=target)
-            .order_by("-observed_at")
-            .values_list("rate", "observed_at")
-            .first()
-        )
     for sub in subs:
-        seen = sub.newest and (
-            Decimal(sub.newest["rate"]),
-            datetime.fromisoformat(sub.newest["observed_at"]),
-        )
+        seen = seen_newest(sub)
         if seen != stored[sub.pair]:
             result.behind += 1
             if len(result.examples) < 5:
@@ -453,8 +492,12 @@ def run_subscribers(
     down_seconds: float,
     while_down,
     once_back,
+    finish,
 ) -> StreamResult:
-    """`count` subscribers for `seconds`, Redis restarted after `restart_at` seconds."""
+    """`count` subscribers for `seconds`, Redis restarted after `restart_at` seconds; then
+    `finish()` (the writes end) and the subscribers are given time to receive the last."""
+    stored: dict = {}
+    waited: list[float] = []
 
     async def main() -> list[Subscription]:
         stop = asyncio.Event()
@@ -475,13 +518,17 @@ def run_subscribers(
         await asyncio.sleep(2)  # Redis answers again; processes notice it within a second
         await loop.run_in_executor(None, once_back)
         await asyncio.sleep(max(0.0, seconds - restart_at - down_seconds))
-        await asyncio.sleep(3)  # the last ingest's events on their way
+        await loop.run_in_executor(None, finish)
+        stored.update(await loop.run_in_executor(None, stored_newest, set(pairs)))
+        waited.append(await settled(subs, stored))
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         return subs
 
     subs = asyncio.run(main())
-    return compare(subs, logged_ids(redis.url))
+    result = compare(subs, logged_ids(redis.url), stored)
+    result.settled = waited[0]
+    return result
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -576,6 +623,7 @@ def measure(env, workdir, redis, seconds, interval, subscribers, currencies, che
                 down_seconds=2.0,
                 while_down=writer.outage_ingest,
                 once_back=lambda: writer.outage_check(after_outage),
+                finish=writer.finish,
             )
             loader.join()
         streamed = result_box[0]
@@ -632,7 +680,8 @@ def report(baseline, written, streamed, writes, stream_writes, after_outage, str
     print(
         f"stream: {stream.subscribers} subscribers, {stream.events} events received, "
         f"{stream.missing} missing, {stream.doubled} twice, {stream.reconnected} reconnected, "
-        f"{stream.refused} openings refused or failed, {stream.behind} not at the newest rate"
+        f"{stream.refused} openings refused or failed, {stream.behind} not at the newest rate "
+        f"({stream.settled:.1f} s after the writes ended)"
     )
     for line in (
         writes.stale

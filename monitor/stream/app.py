@@ -24,7 +24,7 @@ from django.http import HttpResponse, JsonResponse
 
 from monitor.stream.address import cors_headers
 from monitor.stream.gate import Opening, gate
-from monitor.stream.hub import Hub, Subscriber, current_hub, replay
+from monitor.stream.hub import Hub, Subscriber, current_hub
 from rates.api.errors import error_body
 
 HEARTBEAT = b": heartbeat\n\n"
@@ -114,10 +114,10 @@ async def events(hub: Hub, subscriber: Subscriber, opening: Opening) -> AsyncIte
     yield f"retry: {settings.KOEL_STREAM_RETRY_MS}\n\n".encode()
     sent = opening.last_event or (0, 0)
     if opening.last_event is not None:
-        missed = [item for item in await replay(hub.redis, sent) if subscriber.wants(item)]
-        if missed:
-            yield b"".join(item.frame for item in missed)
-            sent = missed[-1].order
+        async for missed in hub.missed(subscriber, sent):
+            if missed:
+                yield b"".join(frame for _, frame in missed)
+                sent = missed[-1][0]
     async for chunk in live(subscriber, hub, sent):
         yield chunk
 

@@ -10,6 +10,11 @@ ended: its client reconnects with Last-Event-ID and catches up from the replay l
 the server holding an unbounded backlog for it. When the subscription breaks (Redis restarted),
 the hub subscribes again and reads what it missed from the replay log, so live streams lose
 nothing either.
+
+What a reconnecting client missed comes from the hub's memory of recent events, by pair
+(monitor.stream.recent), and from the log only when it resumes from before that memory: read in
+chunks, a few subscribers at a time, so that neither the event loop nor Redis's connection pool
+is held by a crowd of reconnects.
 """
 
 import asyncio
@@ -17,6 +22,7 @@ import logging
 import signal
 import threading
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
 from django.conf import settings
@@ -24,14 +30,21 @@ from redis.exceptions import RedisError
 
 from monitor.stream.events import FIRING, Landed, id_order, landed
 from monitor.stream.publish import channel_key, log_key
+from monitor.stream.recent import Held, Recent, subscriber_keys
 
 logger = logging.getLogger(__name__)
 RESUBSCRIBE_SECONDS = 1.0
+# Log entries per read: decoding one costs about 34 µs of the event loop, so a chunk is ~17 ms.
+LOG_CHUNK = 500
+# Subscribers reading the log at once: redis-py's asyncio pool raises (not waits) past its 100
+# connections, and each reader holds one for its whole read.
+LOG_READERS = 4
 
 
 class Subscriber:
     def __init__(self, pairs: frozenset[str], owner: int | None) -> None:
         self.pairs, self.owner = pairs, owner
+        self.keys = subscriber_keys(pairs, owner)
         self.pending: deque[Landed] = deque()
         self.ready = asyncio.Event()
         self.ended = False  # the server is shutting down, or the client fell too far behind
@@ -69,6 +82,9 @@ class Hub:
         self.redis = aioredis.Redis.from_url(settings.REDIS_URL)
         self.task: asyncio.Task | None = None
         self.subscribed = asyncio.Event()
+        self.recent = Recent()
+        self.log_readers = asyncio.Semaphore(LOG_READERS)
+        self.backfilling = asyncio.Lock()
 
     async def join(self, subscriber: Subscriber) -> None:
         """Register `subscriber`; returns once the hub's subscription is live, so nothing
@@ -106,6 +122,7 @@ class Hub:
         if self.last is not None and item.order <= self.last:
             return  # already dispatched (read again from the log after a resubscription)
         self.last = item.order
+        self.recent.add(item)
         event = item.event
         if event.kind == FIRING:
             wanting = self.by_owner.get(event.owner, ())
@@ -128,13 +145,51 @@ class Hub:
             await pubsub.subscribe(channel_key())
             if self.last is None:  # from here on, nothing published is missed
                 self.last = await newest(self.redis)
-            else:  # catch up on what was published while unsubscribed
-                for item in await replay(self.redis, self.last):
-                    self.dispatch(item)
+                self.recent.start(self.last)
+            else:
+                await self.catch_up()
             self.subscribed.set()
             async for message in pubsub.listen():
                 event_id, *fields = message["data"].decode().split("\n", 4)
                 self.dispatch(landed(event_id, *fields))
+
+    async def catch_up(self) -> None:
+        """Dispatch what was published while unsubscribed (its messages are lost), from the log
+        in chunks; those published meanwhile come again on the channel and are skipped."""
+        while chunk := await log_read(self.redis, self.last, None):
+            for item in chunk:
+                self.dispatch(item)
+
+    async def missed(
+        self, subscriber: Subscriber, after: tuple[int, int]
+    ) -> AsyncIterator[list[Held]]:
+        """What `subscriber` would have been sent after `after`, oldest first, as batches of
+        (id, frame): from the recent events held, reaching back to `after` if need be, else
+        from the log up to where they begin, then from them."""
+        if not self.recent.reaches(after):
+            async with self.backfilling:
+                await self.backfill(after)
+        while not self.recent.reaches(after):
+            upto = self.recent.floor
+            async with self.log_readers:
+                chunk = await log_read(self.redis, after, upto)
+            if chunk:
+                after = chunk[-1].order
+                yield [(item.order, item.frame) for item in chunk if subscriber.wants(item)]
+            elif upto is None:
+                return  # not listening (shutting down): nothing is held, the log is read out
+            else:
+                after = upto  # the log holds nothing more before the recent events
+        yield self.recent.since(after, subscriber.keys)
+
+    async def backfill(self, after: tuple[int, int]) -> None:
+        """Read the log back from where the recent events begin to `after`, into them, while
+        there is room and nothing is let go meanwhile."""
+        while not self.recent.reaches(after) and (below := self.recent.floor) is not None:
+            chunk = await log_read_back(self.redis, after, below)
+            reached = after if len(chunk) < LOG_CHUNK else None
+            if not self.recent.prepend(chunk, below, reached):
+                return
 
 
 async def newest(redis: aioredis.Redis) -> tuple[int, int]:
@@ -143,18 +198,32 @@ async def newest(redis: aioredis.Redis) -> tuple[int, int]:
     return id_order(entries[0][0].decode()) if entries else (0, 0)
 
 
-async def replay(redis: aioredis.Redis, after: tuple[int, int]) -> list[Landed]:
-    """The logged events after `after` (exclusive), oldest first; the log keeps the last
-    KOEL_STREAM_REPLAY_LENGTH (about: Redis trims whole nodes)."""
+async def log_read(
+    redis: aioredis.Redis, after: tuple[int, int], upto: tuple[int, int] | None
+) -> list[Landed]:
+    """The first LOG_CHUNK logged events after `after` (exclusive) up to `upto` (inclusive; None:
+    the newest), oldest first. The log keeps the last KOEL_STREAM_REPLAY_LENGTH (about: Redis
+    trims whole nodes)."""
     start = f"({after[0]}-{after[1]}"
-    entries = await redis.xrange(log_key(), min=start, max="+")
-    return [
-        landed(
-            entry_id.decode(),
-            *(fields[key].decode() for key in (b"kind", b"pair", b"owner", b"data")),
-        )
-        for entry_id, fields in entries
-    ]
+    end = "+" if upto is None else f"{upto[0]}-{upto[1]}"
+    entries = await redis.xrange(log_key(), min=start, max=end, count=LOG_CHUNK)
+    return [decoded(entry_id, fields) for entry_id, fields in entries]
+
+
+async def log_read_back(
+    redis: aioredis.Redis, after: tuple[int, int], upto: tuple[int, int]
+) -> list[Landed]:
+    """The last LOG_CHUNK logged events after `after` (exclusive) up to `upto` (inclusive),
+    newest first."""
+    start, end = f"({after[0]}-{after[1]}", f"{upto[0]}-{upto[1]}"
+    entries = await redis.xrevrange(log_key(), max=end, min=start, count=LOG_CHUNK)
+    return [decoded(entry_id, fields) for entry_id, fields in entries]
+
+
+def decoded(entry_id: bytes, fields: dict[bytes, bytes]) -> Landed:
+    return landed(
+        entry_id.decode(), *(fields[key].decode() for key in (b"kind", b"pair", b"owner", b"data"))
+    )
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}

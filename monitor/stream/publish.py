@@ -3,9 +3,10 @@
 One Lua script per chunk of a commit's events (CHUNK_EVENTS) appends each to the replay log (a
 Redis Stream capped at KOEL_STREAM_REPLAY_LENGTH entries, whose ids are the SSE event ids) and
 publishes it, id included, on the stream's pub/sub channel: atomic, so subscribers see the ids in
-the log's order and a reconnecting client's replay (XRANGE after its Last-Event-ID) meets the
-live events exactly. One round trip per chunk: a script holds Redis, and every read waiting on
-it, for its whole run, and a full scrape is tens of thousands of events.
+the log's order and a reconnecting client's replay (the events after its Last-Event-ID, from its
+server's memory or the log: monitor.stream.hub) meets the live events exactly. One round trip
+per chunk: a script holds Redis, and every read waiting on it, for its whole run, and a full
+scrape is tens of thousands of events.
 
 When Redis cannot be reached (restarted, failed over), the events of a write that has committed
 are held in the process, in order, and published by a thread of its own once Redis answers
@@ -76,6 +77,12 @@ def events_publish(events: Iterable[Event]) -> int:
             _retrying.set()
             threading.Thread(target=_retry, name="stream-publish-retry", daemon=True).start()
     return len(fields) // 4
+
+
+def events_held() -> int:
+    """The events this process holds, not yet published (Redis was down)."""
+    with _lock:
+        return sum(len(fields) for fields in _held) // 4
 
 
 def _flush() -> bool:
