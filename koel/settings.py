@@ -235,6 +235,9 @@ KOEL_RATE_LOOKBACK_DAYS = env.int("KOEL_RATE_LOOKBACK_DAYS", default=14)
 # How long an answer stays in the cache (it is invalidated by new rates anyway), and the
 # max-age clients and proxies are told.
 KOEL_API_CACHE_SECONDS = env.int("KOEL_API_CACHE_SECONDS", default=3600)
+# How long a write's "in flight" mark on its bases' cache versions counts (rates/cache_marks.py):
+# past it, a writer killed between its mark and its commit no longer keeps them uncached.
+KOEL_CACHE_WRITE_SECONDS = env.float("KOEL_CACHE_WRITE_SECONDS", default=60.0)
 KOEL_API_MAX_AGE = env.int("KOEL_API_MAX_AGE", default=60)
 # Replay cached answers in front of Django, one Redis round trip each (rates/http/replay.py).
 KOEL_REPLAY = env.bool("KOEL_REPLAY", default=True)

@@ -15,6 +15,9 @@ it through `FirstFailureOnly`, which drops the RedisDown repeats.
 A write whose cache versions could not be bumped while Redis was down (rates.cache) would leave
 answers cached before it valid once Redis returns with its data: a process whose circuit closes
 runs the `on_recovery` hooks before anything else, and rates.cache's drops every cached answer.
+A server that restarted is found on the first use of each connection made to it, in any process,
+outage seen or not: every connection runs the `on_connect` hooks before its first command, and
+rates.cache's compares the server's run id with the one the caches were checked for.
 """
 
 import logging
@@ -128,8 +131,28 @@ def on_recovery(hook: Callable[[], None]) -> None:
     circuit.hooks.append(hook)
 
 
+_connect_hooks: list[Callable] = []
+
+
+def on_connect(hook: Callable) -> None:
+    """Run `hook(connection)` on every new connection of the guarded pool (and of the threads'
+    own connections, rates.redis_link, made with its settings), before its first command."""
+    _connect_hooks.append(hook)
+
+
+def _connected(connection) -> None:
+    connection.on_connect()  # the handshake redis-py runs when no connect function is given
+    for hook in _connect_hooks:
+        hook(connection)
+
+
 class GuardedConnectionPool(ConnectionPool):
-    """django-redis's pool (OPTIONS CONNECTION_POOL_CLASS): connections go through `circuit`."""
+    """django-redis's pool (OPTIONS CONNECTION_POOL_CLASS): connections go through `circuit`,
+    and each new one through the `on_connect` hooks."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("redis_connect_func", _connected)
+        super().__init__(*args, **kwargs)
 
     def get_connection(self, *args, **kwargs):
         return circuit.call(super().get_connection, *args, **kwargs)

@@ -24,7 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from redis.exceptions import RedisError
 
-from rates.cache import versions_of
+from rates.cache import snapshot
 from rates.http.caching import Answer, cached_answer, json_bytes
 
 from .keys import request_key_is_valid
@@ -109,9 +109,12 @@ def cached_value(key: str, compute: Callable[[], T], *, depends_on: Iterable[str
     """compute(), kept in the cache under `key` until a write touches a base in `depends_on`
     (their versions, rates.cache, are part of the key). What compute raises is not kept."""
     try:
-        full = f"compat:{key}:{versions_of(depends_on)}"
+        versions = snapshot(depends_on)
     except RedisError:  # Redis down: computed from the database (rates/redis_outage.py)
         return compute()
+    if versions.writing:  # a write of these bases is in flight: kept nowhere (rates.cache)
+        return compute()
+    full = f"compat:{key}:{versions.versions}"
     value = cache.get(full)
     if value is None:
         value = compute()

@@ -76,6 +76,11 @@ def cached_answer(
         versions = snapshot(depends_on)
     except RedisError:  # Redis down: answer from the database (rates/redis_outage.py)
         return _uncached(request, build(), finish, encode)
+    if versions.writing:
+        # A write of these bases is in flight: what is read now may be from before its COMMIT,
+        # so it is answered and kept nowhere (rates.cache).
+        with catalog_pinned(versions.catalog_token):
+            return _uncached(request, build(), finish, encode)
     key = _key(request, versions.versions, vary, ignore, finished=finish is not None)
     stored = _cached(key)
     if stored is None:

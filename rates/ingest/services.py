@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 
-from rates.cache import bump_on_commit
+from rates.cache import bump_on_commit, released_on_rollback
 from rates.counters import counter_add
 from rates.ingest.bulk import (
     Batch,
@@ -55,7 +55,8 @@ def rates_write(*, valid: ValidRows) -> UpsertResult:
     if not rows:
         return UpsertResult(received=0, written=0, first=None, last=None)
     batch = Batch(source, rows)
-    with transaction.atomic():
+    # Outside the atomic block: a failed COMMIT rolls back too, and the marks go with it.
+    with released_on_rollback(), transaction.atomic():
         partitions_ensure(months_between(batch.first, batch.last))
         lock_source(source)
         stored = stored_latest(source, batch.newest_per_pair)
@@ -64,6 +65,7 @@ def rates_write(*, valid: ValidRows) -> UpsertResult:
         latest = LatestFold(batch, stored)
         written = merge(batch, latest) if collides else copy_or_merge(batch, latest)
         latest.write()
+        # The last step before the COMMIT: the bases are marked in flight (rates.cache).
         bump_on_commit(batch.newest_per_pair)
         # Counted once committed: a rolled-back write stored nothing (/metrics).
         transaction.on_commit(lambda: counter_add("rates_stored", source, written))
