@@ -11,6 +11,7 @@ from rates.ingest import partitions as partitioning
 from rates.ingest.loading import currencies_load, sources_load
 from rates.ingest.services import rates_upsert
 from rates.models import Source
+from rates.redis_outage import circuit
 from rates.types import RateRow
 
 BROWSER_FIXTURES = {"page", "page_without_js", "browser", "context"}
@@ -36,6 +37,15 @@ def _isolated_cache(settings):
     settings.CACHES = {**settings.CACHES, "default": default}
     yield
     cache.delete_pattern("*")
+
+
+@pytest.fixture(autouse=True)
+def _redis_circuit_closed():
+    # The Redis outage circuit is per process: one test's stopped Redis must not leave the next
+    # test answering "Redis is unavailable" for KOEL_REDIS_RETRY_SECONDS.
+    circuit.reset()
+    yield
+    circuit.reset()
 
 
 @pytest.fixture(autouse=True)
