@@ -27,18 +27,29 @@ from tests.scrapers.replay import ReplayServer, Reply
 
 STALE_DAYS = 400
 # A decimal number, not part of a longer token, nor an XML version ("1.0") or a unit ("1.00 USD"
-# in x_rates' header: changed with the rates, it would keep them right).
-NUMBER = re.compile(r'(?<![\w.])(?<!version=")(?<!version=\')(\d+\.\d+)(?![\w.])(?! [A-Z]{3}\b)')
+# in x_rates' header, Frankfurter's "amount": changed with the rates, it would keep them right);
+# or a whole number where a rate stands (a JSON value of a currency code or "rate", an XML rate
+# attribute: ISK 136, BBD 2), which a decimal-only pattern would leave right. Dates, counts and
+# Unix times stand elsewhere.
+# Where a whole-number rate stands (fixed-width look-behinds, hence each spacing spelt out).
+RATE_PLACES = ['"[A-Za-z]{3}":', '"[A-Za-z]{3}": ', '"rate":', '"rate": ', "rate='", 'rate="']
+NUMBER = re.compile(
+    r'(?<![\w.])(?<!version=")(?<!version=\')(?<!"amount":)(?<!"amount": )'
+    r"(\d+\.\d+)(?![\w.])(?! [A-Z]{3}\b)"
+    rf"|(?:{'|'.join(f'(?<={place})' for place in RATE_PLACES)})(\d+)(?![\w.])"
+)
 GARBLED = bytes(range(128, 256)) * 8
 
 
 def _numbers(change: Callable[[Decimal], str]) -> Callable[[str], str]:
-    return lambda text: NUMBER.sub(lambda match: change(Decimal(match[1])), text)
+    return lambda text: NUMBER.sub(lambda match: change(Decimal(match[1] or match[2])), text)
 
 
 ABSURD: dict[str, Callable[[str], str]] = {
-    "x100": _numbers(lambda number: str(number * 100)),
-    "div100": _numbers(lambda number: str(number / 100)),
+    # Positional notation: str() of a small Decimal is "7.7E-7", which no source writes (a
+    # parser rejecting it would fail the crawl instead of quoting an absurd value).
+    "x100": _numbers(lambda number: f"{number * 100:f}"),
+    "div100": _numbers(lambda number: f"{number / 100:f}"),
     "zero": _numbers(lambda number: "0"),
     "negative": _numbers(lambda number: f"-{number}"),
     "nan": _numbers(lambda number: "NaN"),

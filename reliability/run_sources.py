@@ -18,8 +18,8 @@ asked recorded as failed (or its rates quarantined) in the run's attempts and na
 admin's page of the run. It prints one table row per case as it finishes and exits 1 when a
 goal is missed.
 
-It runs on a throw-away database (the given one's name + "_reliability_sources", created,
-migrated and dropped again) and its own cache prefix, never on the data of a running Koel:
+It runs on a throw-away database (the given one's name + "_reliability_sources_<pid>",
+created, migrated and dropped again) and its own cache prefix, never on the data of a running Koel:
 
     .venv/bin/python -m koel.stack exec .venv/bin/python reliability/run_sources.py
         [--kinds down,x100] [--sources ecb,open_er_api] [--no-matrix] [--no-k]
@@ -85,7 +85,10 @@ def isolate() -> str:
     }
     celery_app.conf.update(task_always_eager=True)  # signals' tasks run here, no broker needed
     name = settings.DATABASES["default"]["NAME"]
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"{name}_reliability_sources"
+    # Per process, as the cache prefix: two runs of subsets side by side must not drop each
+    # other's database (create_test_db's autoclobber would).
+    test_name = f"{name}_reliability_sources_{os.getpid()}"
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = test_name
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     return name
 
