@@ -41,12 +41,27 @@ class CrawlOutcome:
         """This outcome with what the crawl's stats say once the spider has closed."""
         return replace(
             self,
-            error=self.error or stats.get(REFUSED_KEY, ""),
+            error=self.error or stats.get(REFUSED_KEY, "") or self._why_nothing(stats),
             errors=stats.get("log_count/ERROR", 0),
             finish_reason=stats.get("finish_reason", "?"),
             requests=stats.get("downloader/request_count", 0),
             seconds=round(seconds, 3),
         )
+
+    def _why_nothing(self, stats: dict) -> str:
+        """Why a crawl that logged no error read no rate (else its attempt fails saying nothing):
+        Scrapy drops 404s and other non-2xx answers, and robots.txt refusals, without an error."""
+        if self.received or stats.get("log_count/ERROR"):
+            return ""
+        prefix = "httperror/response_ignored_status_count/"
+        ignored = {key[len(prefix) :]: n for key, n in stats.items() if key.startswith(prefix)}
+        if ignored:
+            statuses = ", ".join(f"HTTP {code} ×{n}" for code, n in sorted(ignored.items()))
+            return f"no rate read: the site answered {statuses}"
+        if forbidden := stats.get("robotstxt/forbidden"):
+            return f"no rate read: robots.txt disallows the {forbidden} page(s) asked"
+        pages = stats.get("response_received_count", 0)
+        return f"no rate read: {pages} page(s) fetched, none quoting a rate asked"
 
     def summary(self) -> str:
         rejected = f", {self.rejected} rejected" if self.rejected else ""

@@ -42,3 +42,30 @@ def test_the_summary_says_what_was_rejected():
         summary
         == "ecb: 4 rates read, 1 rejected, 3 new or changed, 0 quarantined, finish: finished"
     )
+
+
+@pytest.mark.parametrize(
+    ("stats", "error"),
+    [
+        (
+            {"httperror/response_ignored_status_count/404": 3, "response_received_count": 4},
+            "no rate read: the site answered HTTP 404 ×3",
+        ),
+        ({"robotstxt/forbidden": 2}, "no rate read: robots.txt disallows the 2 page(s) asked"),
+        (
+            {"response_received_count": 2},
+            "no rate read: 2 page(s) fetched, none quoting a rate asked",
+        ),
+    ],
+)
+def test_a_crawl_that_read_nothing_without_an_error_says_why(stats, error):
+    finished = CrawlOutcome(source="wise").finished({"finish_reason": "finished", **stats}, 1)
+
+    assert finished.error == error
+    assert not finished.ok
+
+
+def test_a_crawl_that_read_rates_or_logged_an_error_gets_no_such_reason():
+    assert STORED.finished({"httperror/response_ignored_status_count/404": 1}, 1).error == ""
+    failed = CrawlOutcome(source="wise").finished({"log_count/ERROR": 1}, 1)
+    assert failed.error == ""

@@ -61,7 +61,8 @@ class Command(BaseCommand):
         if report:
             report.write_text(outcome.to_json())
         if not outcome.ok:
-            raise CommandError(f"{outcome.summary()}, {outcome.errors} error(s)")
+            reason = f": {outcome.error}" if outcome.error else ""
+            raise CommandError(f"{outcome.summary()}, {outcome.errors} error(s){reason}")
         self.stdout.write(self.style.SUCCESS(outcome.summary()))
 
 
