@@ -1,20 +1,31 @@
 """The latest rate of pairs from one base: blended where sources quote the pair, else the blend of
 the inverse quotes, else a cross rate of two such legs through a pivot (rates.reads docstring).
 
+The freshest evidence wins: when every source's own quote of a pair is older than the pair's
+refresh window before both the newest quote of the opposite pair and the base's newest
+observation (the base's sources reported since, the pair's did not), the opposite pair's quotes
+answer it too, and the blend's window leaves the old ones out. Each base's newest observation
+comes with its rows (rates_latestrates.newest), so every read below decides alike, and none reads
+a row more to decide it, except the whole base's as said next.
+
 At most two queries on rates_latestrates, whatever the number of targets: the base's rows (its
-direct quotes, and its legs to the pivots), then, only for targets no source quotes from the base,
-those targets' rows (inverse quotes, legs to the pivots) and the pivots' quotes of them (the
-other legs). A base every source quotes in full is one query. For a few targets (a pair) the
-rows of the base, the pivots and the targets are read at once: one query, whatever path answers.
+direct quotes, and its legs to the pivots), then, only for targets no source quotes from the base
+or quotes only that long before the base's newest observation, those targets' rows (inverse
+quotes, legs to the pivots) and, for the unquoted ones, the pivots' quotes of them (the other
+legs). A base every source quotes in full and in time is one query. For a few targets (a pair)
+the rows of the base, the pivots and the targets are read at once: one query, whatever path
+answers.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 from rates.reads.blending import blend, window_rule
 from rates.reads.catalog import pivots
-from rates.reads.observations import latest_rows
+from rates.reads.observations import latest_rows, newest_instant
 from rates.reads.resolution import (
     FEW_TARGETS,
     answer_pair,
@@ -28,7 +39,34 @@ from rates.reads.resolution import (
 from rates.types import RateAnswer, SourceQuote
 
 Quote = tuple  # (rate, observed_at, derived, source) of one source's latest quote of a pair
-Quotes = Mapping[tuple[str, str], list[Quote]]
+Pair = tuple[str, str]
+
+
+@dataclass
+class Held:
+    """What the reads gathered: each stored pair's quotes; `market`: the newest observed_at of
+    the sources' own quotes (not Koel's derived fills) of each pair some source quotes; the
+    groups of the currencies met; each base read's newest observation (`base_newest`)."""
+
+    quotes: defaultdict[Pair, list[Quote]] = field(default_factory=lambda: defaultdict(list))
+    market: dict[Pair, datetime] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
+    newest: dict[str, str] = field(default_factory=dict)  # as latest_rows gives it
+
+    def read(self, blocks: Sequence) -> None:
+        """The quotes of latest_rows(blocks), in one query, added to those held."""
+        quotes, market, groups = self.quotes, self.market, self.groups
+        for b, t, rate, when, derived, source, _priority, base_group, target_group in latest_rows(
+            blocks, self.newest
+        ):
+            quotes[(b, t)].append((rate, when, derived, source))
+            groups[b], groups[t] = base_group, target_group
+            if not derived and ((b, t) not in market or when > market[(b, t)]):
+                market[(b, t)] = when
+
+    def base_newest(self, base: str) -> datetime | None:
+        text = self.newest.get(base)
+        return None if text is None else newest_instant(text)
 
 
 def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[str, RateAnswer]:
@@ -38,19 +76,18 @@ def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[
     hubs = list(dict.fromkeys([base, *via]))
     # Many targets: the base's own rows first; the pivots' only if some target needs a cross.
     read = first_bases(hubs, wanted) if len(wanted) <= FEW_TARGETS else [base]
-    groups: dict[str, str] = {}
-    market: set[tuple[str, str]] = set()
-    quotes = _gathered(groups, market, [(read, {base, *wanted, *hubs})])
-    unquoted = [t for t in wanted if t not in read and (base, t) not in market]
-    if unquoted:
-        blocks = [(unquoted, hubs)]
-        if others := [p for p in via if p not in read]:
+    held, window = Held(), window_rule()
+    held.read([(read, {base, *wanted, *hubs})])
+    unread = [t for t in wanted if t not in read]
+    unquoted = [t for t in unread if (base, t) not in held.market]
+    dated = _dated(held, window, base, unread)
+    if unquoted or dated:
+        blocks = [([*unquoted, *dated], hubs)]
+        if unquoted and (others := [p for p in via if p not in read]):
             blocks.append((others, {base, *unquoted}))
-        for pair, found in _gathered(groups, market, blocks).items():
-            quotes[pair].extend(found)
-    window = window_rule()
-    leg = remembered(partial(_leg, quotes, market, groups, window, source))
-    cross = partial(_crossed, groups, window)
+        held.read(blocks)
+    leg = remembered(partial(_leg, held, window, source))
+    cross = partial(_crossed, held.groups, window)
     found = {}
     for target in wanted:
         answer = answer_pair(leg, base, target, via, cross=cross)
@@ -59,35 +96,62 @@ def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[
     return found
 
 
-def _gathered(groups: dict, market: set, blocks: Sequence) -> defaultdict:
-    """Each stored pair's quotes, from one query. The groups of the currencies met go to
-    `groups`, the pairs some source quotes itself (not only Koel's derived fills) to `market`."""
-    quotes: defaultdict[tuple[str, str], list[Quote]] = defaultdict(list)
-    for b, t, rate, when, derived, source, _priority, base_group, target_group in latest_rows(
-        blocks
-    ):
-        quotes[(b, t)].append((rate, when, derived, source))
-        groups[b], groups[t] = base_group, target_group
-        if not derived:
-            market.add((b, t))
-    return quotes
+def _dated(held: Held, window, base: str, targets: Iterable[str]) -> list[str]:
+    """The targets quoted from `base` only longer than their refresh window before the base's
+    newest observation: only their opposite quotes can answer instead (see `_superseded`)."""
+    newest, market, groups = held.base_newest(base), held.market, held.groups
+    if newest is None:
+        return []
+    # Most targets are quoted as recently as the base's newest: the shorter window rules them
+    # out without asking their groups.
+    soonest = newest - min(window("primary", "primary"), window("secondary", "secondary"))
+    return [
+        target
+        for target in targets
+        if (quoted := market.get((base, target))) is not None
+        and quoted < soonest
+        and quoted < newest - window(groups.get(base), groups.get(target))
+    ]
 
 
-def _leg(quotes: Quotes, market: set, groups: dict, window, source, base: str, target: str):
+def _leg(held: Held, window, source, base: str, target: str):
     """The blend of base→target: each source's direct quote, else (when no source quotes the
-    pair itself) its inverted quote of target→base."""
+    pair itself) its inverted quote of target→base. When the pair's own quotes are superseded
+    (`_superseded`), the inverted quotes are offered beside them (a source's newer one in place
+    of its own), and the blend's window leaves the old ones out, listed with the reason."""
+    refresh = window(held.groups.get(base), held.groups.get(target))
     offered: dict[str, SourceQuote] = {}
-    for rate, when, derived, code in quotes.get((base, target), ()):
+    for rate, when, derived, code in held.quotes.get((base, target), ()):
         offered[code] = SourceQuote(code, rate, when, False, derived)
-    if (base, target) not in market:
-        for rate, when, derived, code in quotes.get((target, base), ()):
-            if code not in offered:
-                offered[code] = SourceQuote(code, invert(rate), when, True, derived)
+    opposite = held.quotes.get((target, base))
+    if opposite and (base, target) not in held.market:
+        _offer_inverted(offered, opposite, newer_only=False)
+    elif opposite and _superseded(held, refresh, base, target):
+        _offer_inverted(offered, opposite, newer_only=True)
     if source is not None:
         offered = {code: q for code, q in offered.items() if code == source}
     if not offered:
         return None
-    return blend(base, target, list(offered.values()), window(groups.get(base), groups.get(target)))
+    return blend(base, target, list(offered.values()), refresh)
+
+
+def _superseded(held: Held, refresh, base: str, target: str) -> bool:
+    """The sources' own quotes of base→target are all older than `refresh` before both the
+    newest quote of target→base and the base's newest observation. At equal dates, or within
+    the window, the direct quotes win; Koel's derived fills count on neither side."""
+    quoted, opposite = held.market[(base, target)], held.market.get((target, base))
+    if opposite is None or quoted >= opposite - refresh:
+        return False
+    return quoted < held.base_newest(base) - refresh
+
+
+def _offer_inverted(offered: dict, opposite: Iterable[Quote], *, newer_only: bool) -> None:
+    """Each source's inverted quote where it has none offered (or, `newer_only`, where the one
+    offered is older)."""
+    for rate, when, derived, code in opposite:
+        mine = offered.get(code)
+        if mine is None or (newer_only and mine.observed_at < when):
+            offered[code] = SourceQuote(code, invert(rate), when, True, derived)
 
 
 def _crossed(groups: dict, window, first: RateAnswer, second: RateAnswer, via: str) -> RateAnswer:
@@ -103,17 +167,14 @@ def latest_answers_many(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[s
     no source quotes the pair either way, so the second read changes no answer of the first."""
     via = pivots()
     pairs = [(base, target) for base, targets in wanted.items() for target in targets]
-    groups: dict[str, str] = {}
-    market: set[tuple[str, str]] = set()
-    read, window = both_ways(pairs), window_rule()
-    quotes = _gathered(groups, market, _pair_blocks(read))
-    leg = remembered(partial(_leg, quotes, market, groups, window, None))
+    held, window = Held(), window_rule()
+    read = both_ways(pairs)
+    held.read(_pair_blocks(read))
+    leg = remembered(partial(_leg, held, window, None))
     if unanswered := [pair for pair in pairs if leg(*pair) is None]:
         # Legs not read yet, so none was computed (and remembered) without its quotes.
-        legs = _pair_blocks(pivot_legs(unanswered, via) - read)
-        for pair, found in _gathered(groups, market, legs).items():
-            quotes[pair].extend(found)
-    cross = partial(_crossed, groups, window)
+        held.read(_pair_blocks(pivot_legs(unanswered, via) - read))
+    cross = partial(_crossed, held.groups, window)
     found = {}
     for base, targets in wanted.items():
         answers = found[base] = {}
@@ -124,7 +185,7 @@ def latest_answers_many(wanted: Mapping[str, Sequence[str]]) -> dict[str, dict[s
     return found
 
 
-def _pair_blocks(pairs: Iterable[tuple[str, str]]) -> list[tuple[list[str], set[str]]]:
+def _pair_blocks(pairs: Iterable[Pair]) -> list[tuple[list[str], set[str]]]:
     """The pairs as latest_rows blocks: each base with the targets wanted of it."""
     targets: dict[str, set[str]] = defaultdict(set)
     for base, target in pairs:

@@ -24,8 +24,12 @@ from rates.types import Observation
 # The rates_latestrates rows of these bases, whole: each holds every target's newest quote as
 # JSON text, which Python parses faster than PostgreSQL converts it. The sources' priorities and
 # the currencies' groups come from the catalog this process holds (rates.reads.catalog).
+# Each row's newest observation comes as UTC text: the texts of rows compare as strings (one
+# zero-padded format) and a read parses only the one it needs (`newest_instant`). Loaded as a
+# timestamptz it cost ~12 µs a row (Django's loader is Python), the text ~3 µs.
 _LATEST_SQL = (
-    "SELECT base_id, source_id, quotes FROM rates_latestrates WHERE base_id = ANY(%s::text[])"
+    "SELECT base_id, source_id, quotes, (newest AT TIME ZONE 'UTC')::text"
+    " FROM rates_latestrates WHERE base_id = ANY(%s::text[])"
 )
 
 # Among observations of one pair: the newest; at the same instant a quoted rate beats a derived
@@ -75,10 +79,13 @@ def latest_quotes(
     return found
 
 
-def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[tuple]:
+def latest_rows(
+    blocks: Sequence[tuple[Iterable[str], Iterable[str]]], newest: dict | None = None
+) -> list[tuple]:
     """(base, target, rate, observed_at, derived, source, priority, base group, target group):
     every source's latest quote of each stored pair (b, t) of any block (bases, targets), of
-    currencies Koel knows, in one query."""
+    currencies Koel knows, in one query. `newest` gets each base's newest observation (of any
+    target and source, from the same rows) as text, for `newest_instant`."""
     wanted: dict[str, set[str]] = {}
     for bases, targets in blocks:
         targets = set(targets)
@@ -92,10 +99,12 @@ def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[t
     held_catalog = catalog()
     groups, priorities = held_catalog.groups, held_catalog.priorities
     found = []
-    for base, source, quotes in rows:
+    for base, source, quotes, row_newest in rows:
         base_group = groups.get(base)
         if base_group is None:
             continue
+        if newest is not None and (base not in newest or row_newest > newest[base]):
+            newest[base] = row_newest
         priority = priorities.get(source, UNRANKED)
         held = json.loads(quotes)
         for target in wanted[base]:
@@ -117,6 +126,11 @@ def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[t
                     )
                 )
     return found
+
+
+def newest_instant(text: str) -> datetime:
+    """The instant of a base's newest observation as `latest_rows` gave it."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _text_array(codes: list[str]) -> str | list[str]:
