@@ -5,8 +5,8 @@ The rule, for a pair base→target (rates.reads.latest gathers the quotes):
 1. Each source contributes its latest quote of the pair: its direct quote, else the inverse of
    its quote of target→base (inverse quotes are only gathered when no source quotes the pair
    itself, or when every source's quote of it is older than the refresh window before the
-   newest quote of target→base and the base's newest observation: rule 2 then leaves those
-   out). Rates Koel derived itself (cross fills) count only when no source quotes the pair.
+   newest quote of target→base: rule 2 then leaves those out). Rates Koel derived itself (cross
+   fills) count only when no source quotes the pair.
 2. Only quotes within the pair's refresh window of the newest one are kept (KOEL_BLEND_WINDOW_HOURS:
    6 h when both currencies are primary, 12 h otherwise, as the scrape schedule): an older quote
    is stale, not a second opinion.

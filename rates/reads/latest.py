@@ -2,19 +2,18 @@
 the inverse quotes, else a cross rate of two such legs through a pivot (rates.reads docstring).
 
 The freshest evidence wins: when every source's own quote of a pair is older than the pair's
-refresh window before both the newest quote of the opposite pair and the base's newest
-observation (the base's sources reported since, the pair's did not), the opposite pair's quotes
-answer it too, and the blend's window leaves the old ones out. Each base's newest observation
-comes with its rows (rates_latestrates.newest), so every read below decides alike, and none reads
-a row more to decide it, except the whole base's as said next.
+refresh window before the newest quote of the opposite pair, the opposite pair's quotes answer
+it too, and the blend's window leaves the old ones out. A pair (a few targets) and many bases at
+once read both directions of every pair anyway; a whole base reads the opposite rows only of
+the targets that can need them (below).
 
 At most two queries on rates_latestrates, whatever the number of targets: the base's rows (its
-direct quotes, and its legs to the pivots), then, only for targets no source quotes from the base
-or quotes only that long before the base's newest observation, those targets' rows (inverse
-quotes, legs to the pivots) and, for the unquoted ones, the pivots' quotes of them (the other
-legs). A base every source quotes in full and in time is one query. For a few targets (a pair)
-the rows of the base, the pivots and the targets are read at once: one query, whatever path
-answers.
+direct quotes, and its legs to the pivots) with the newest observation held of any base, then,
+only for targets no source quotes from the base or quotes only longer than their refresh window
+before that newest observation, those targets' rows (inverse quotes, legs to the pivots) and,
+for the unquoted ones, the pivots' quotes of them (the other legs). A base every source quotes
+in full and in time is one query. For a few targets (a pair) the rows of the base, the pivots
+and the targets are read at once: one query, whatever path answers.
 """
 
 from collections import defaultdict
@@ -25,7 +24,7 @@ from functools import partial
 
 from rates.reads.blending import blend, window_rule
 from rates.reads.catalog import pivots
-from rates.reads.observations import latest_rows, newest_instant
+from rates.reads.observations import latest_rows, latest_rows_newest
 from rates.reads.resolution import (
     FEW_TARGETS,
     answer_pair,
@@ -46,27 +45,23 @@ Pair = tuple[str, str]
 class Held:
     """What the reads gathered: each stored pair's quotes; `market`: the newest observed_at of
     the sources' own quotes (not Koel's derived fills) of each pair some source quotes; the
-    groups of the currencies met; each base read's newest observation (`base_newest`)."""
+    groups of the currencies met."""
 
     quotes: defaultdict[Pair, list[Quote]] = field(default_factory=lambda: defaultdict(list))
     market: dict[Pair, datetime] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
-    newest: dict[str, str] = field(default_factory=dict)  # as latest_rows gives it
 
     def read(self, blocks: Sequence) -> None:
         """The quotes of latest_rows(blocks), in one query, added to those held."""
+        self.add(latest_rows(blocks))
+
+    def add(self, rows: Iterable[tuple]) -> None:
         quotes, market, groups = self.quotes, self.market, self.groups
-        for b, t, rate, when, derived, source, _priority, base_group, target_group in latest_rows(
-            blocks, self.newest
-        ):
+        for b, t, rate, when, derived, source, _priority, base_group, target_group in rows:
             quotes[(b, t)].append((rate, when, derived, source))
             groups[b], groups[t] = base_group, target_group
             if not derived and ((b, t) not in market or when > market[(b, t)]):
                 market[(b, t)] = when
-
-    def base_newest(self, base: str) -> datetime | None:
-        text = self.newest.get(base)
-        return None if text is None else newest_instant(text)
 
 
 def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[str, RateAnswer]:
@@ -74,13 +69,17 @@ def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[
     source (its own quotes, no cross rates)."""
     via = () if source is not None else pivots()
     hubs = list(dict.fromkeys([base, *via]))
-    # Many targets: the base's own rows first; the pivots' only if some target needs a cross.
-    read = first_bases(hubs, wanted) if len(wanted) <= FEW_TARGETS else [base]
-    held, window = Held(), window_rule()
-    held.read([(read, {base, *wanted, *hubs})])
+    held, window, first = Held(), window_rule(), {base, *wanted, *hubs}
+    if len(wanted) <= FEW_TARGETS:  # every row any path needs, both directions of each pair
+        read, newest = first_bases(hubs, wanted), None
+        held.read([(read, first)])
+    else:  # the base's own rows first; the targets' and pivots' only for those that need them
+        read = [base]
+        rows, newest = latest_rows_newest([(read, first)])
+        held.add(rows)
     unread = [t for t in wanted if t not in read]
     unquoted = [t for t in unread if (base, t) not in held.market]
-    dated = _dated(held, window, base, unread)
+    dated = _dated(held, window, base, unread, newest)
     if unquoted or dated:
         blocks = [([*unquoted, *dated], hubs)]
         if unquoted and (others := [p for p in via if p not in read]):
@@ -96,14 +95,14 @@ def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[
     return found
 
 
-def _dated(held: Held, window, base: str, targets: Iterable[str]) -> list[str]:
-    """The targets quoted from `base` only longer than their refresh window before the base's
-    newest observation: only their opposite quotes can answer instead (see `_superseded`)."""
-    newest, market, groups = held.base_newest(base), held.market, held.groups
+def _dated(held: Held, window, base: str, targets: Iterable[str], newest) -> list[str]:
+    """The targets quoted from `base` only longer than their refresh window before `newest` (no
+    quote of any pair is newer): only their opposite quotes can answer instead (`_superseded`)."""
     if newest is None:
         return []
-    # Most targets are quoted as recently as the base's newest: the shorter window rules them
-    # out without asking their groups.
+    market, groups = held.market, held.groups
+    # Most targets are quoted as recently as the newest: the shorter window rules them out
+    # without asking their groups.
     soonest = newest - min(window("primary", "primary"), window("secondary", "secondary"))
     return [
         target
@@ -136,13 +135,11 @@ def _leg(held: Held, window, source, base: str, target: str):
 
 
 def _superseded(held: Held, refresh, base: str, target: str) -> bool:
-    """The sources' own quotes of base→target are all older than `refresh` before both the
-    newest quote of target→base and the base's newest observation. At equal dates, or within
-    the window, the direct quotes win; Koel's derived fills count on neither side."""
-    quoted, opposite = held.market[(base, target)], held.market.get((target, base))
-    if opposite is None or quoted >= opposite - refresh:
-        return False
-    return quoted < held.base_newest(base) - refresh
+    """The sources' own quotes of base→target are all older than `refresh` before the newest
+    quote of target→base. At equal dates, or within the window, the direct quotes win; Koel's
+    derived fills count on neither side."""
+    opposite = held.market.get((target, base))
+    return opposite is not None and held.market[(base, target)] < opposite - refresh
 
 
 def _offer_inverted(offered: dict, opposite: Iterable[Quote], *, newer_only: bool) -> None:

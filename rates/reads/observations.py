@@ -24,11 +24,15 @@ from rates.types import Observation
 # The rates_latestrates rows of these bases, whole: each holds every target's newest quote as
 # JSON text, which Python parses faster than PostgreSQL converts it. The sources' priorities and
 # the currencies' groups come from the catalog this process holds (rates.reads.catalog).
-# Each row's newest observation comes as UTC text: the texts of rows compare as strings (one
-# zero-padded format) and a read parses only the one it needs (`newest_instant`). Loaded as a
-# timestamptz it cost ~12 µs a row (Django's loader is Python), the text ~3 µs.
 _LATEST_SQL = (
-    "SELECT base_id, source_id, quotes, (newest AT TIME ZONE 'UTC')::text"
+    "SELECT base_id, source_id, quotes FROM rates_latestrates WHERE base_id = ANY(%s::text[])"
+)
+# The same rows, each with the newest observation held of any base, as UTC text (loaded as a
+# timestamptz it cost ~12 µs a row: Django's loader is Python; the text ~3 µs). The aggregate
+# reads the table's small heap rows once (the quotes are TOASTed, never read by it).
+_LATEST_NEWEST_SQL = (
+    "SELECT base_id, source_id, quotes,"
+    " ((SELECT max(newest) FROM rates_latestrates) AT TIME ZONE 'UTC')::text"
     " FROM rates_latestrates WHERE base_id = ANY(%s::text[])"
 )
 
@@ -79,32 +83,51 @@ def latest_quotes(
     return found
 
 
-def latest_rows(
-    blocks: Sequence[tuple[Iterable[str], Iterable[str]]], newest: dict | None = None
-) -> list[tuple]:
+def latest_rows(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> list[tuple]:
     """(base, target, rate, observed_at, derived, source, priority, base group, target group):
     every source's latest quote of each stored pair (b, t) of any block (bases, targets), of
-    currencies Koel knows, in one query. `newest` gets each base's newest observation (of any
-    target and source, from the same rows) as text, for `newest_instant`."""
+    currencies Koel knows, in one query."""
+    wanted = _wanted_targets(blocks)
+    return _decoded(_fetched(_LATEST_SQL, wanted), wanted)
+
+
+def latest_rows_newest(
+    blocks: Sequence[tuple[Iterable[str], Iterable[str]]],
+) -> tuple[list[tuple], datetime | None]:
+    """`latest_rows(blocks)` and, from the same statement, the newest observation Koel holds of
+    any base (None when the blocks' bases have no row): no quote of any pair is newer."""
+    wanted = _wanted_targets(blocks)
+    rows = _fetched(_LATEST_NEWEST_SQL, wanted)
+    newest = datetime.fromisoformat(rows[0][3]).replace(tzinfo=UTC) if rows else None
+    return _decoded(rows, wanted), newest
+
+
+def _wanted_targets(blocks: Sequence[tuple[Iterable[str], Iterable[str]]]) -> dict:
     wanted: dict[str, set[str]] = {}
     for bases, targets in blocks:
         targets = set(targets)
         for base in bases:
             wanted.setdefault(base, set()).update(targets)
+    return wanted
+
+
+def _fetched(sql: str, wanted: dict[str, set[str]]) -> list[tuple]:
     with read_connection().cursor() as cursor:
-        cursor.execute(_LATEST_SQL, [_text_array(sorted(wanted))])
-        rows = cursor.fetchall()
+        cursor.execute(sql, [_text_array(sorted(wanted))])
+        return cursor.fetchall()
+
+
+def _decoded(rows: list[tuple], wanted: dict[str, set[str]]) -> list[tuple]:
+    """The wanted quotes of the fetched rows, as `latest_rows` gives them."""
     if not rows:
         return []
     held_catalog = catalog()
     groups, priorities = held_catalog.groups, held_catalog.priorities
     found = []
-    for base, source, quotes, row_newest in rows:
+    for base, source, quotes, *_newest in rows:
         base_group = groups.get(base)
         if base_group is None:
             continue
-        if newest is not None and (base not in newest or row_newest > newest[base]):
-            newest[base] = row_newest
         priority = priorities.get(source, UNRANKED)
         held = json.loads(quotes)
         for target in wanted[base]:
@@ -126,11 +149,6 @@ def latest_rows(
                     )
                 )
     return found
-
-
-def newest_instant(text: str) -> datetime:
-    """The instant of a base's newest observation as `latest_rows` gave it."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _text_array(codes: list[str]) -> str | list[str]:
