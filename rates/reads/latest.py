@@ -1,16 +1,16 @@
 """The latest rate of pairs from one base: blended where sources quote the pair, else the blend of
 the inverse quotes, else a cross rate of two such legs through a pivot (rates.reads docstring).
 
-The freshest evidence wins: when every source's own quote of a pair is older than the pair's
-refresh window before the newest quote of the opposite pair, the opposite pair's quotes answer
-it too, and the blend's window leaves the old ones out. A pair (a few targets) and many bases at
-once read both directions of every pair anyway; a whole base reads the opposite rows only of
-the targets that can need them (below).
+The freshest evidence wins: when every source's own quote of a pair is dated (UTC day) before
+the newest quote of the opposite pair, the opposite pair's quotes answer it, and the old ones
+are listed as excluded; on the same day the pair's own quotes win. A pair (a few targets) and
+many bases at once read both directions of every pair anyway; a whole base reads the opposite
+rows only of the targets that can need them (below).
 
 At most two queries on rates_latestrates, whatever the number of targets: the base's rows (its
 direct quotes, and its legs to the pivots) with the newest observation held of any base, then,
-only for targets no source quotes from the base or quotes only longer than their refresh window
-before that newest observation, those targets' rows (inverse quotes, legs to the pivots) and,
+only for targets no source quotes from the base or quotes only on a day before that newest
+observation's, those targets' rows (inverse quotes, legs to the pivots) and,
 for the unquoted ones, the pivots' quotes of them (the other legs). A base every source quotes
 in full and in time is one query. For a few targets (a pair) the rows of the base, the pivots
 and the targets are read at once: one query, whatever path answers.
@@ -19,7 +19,7 @@ and the targets are read at once: one query, whatever path answers.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from functools import partial
 
 from rates.reads.blending import blend, window_rule
@@ -79,7 +79,7 @@ def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[
         held.add(rows)
     unread = [t for t in wanted if t not in read]
     unquoted = [t for t in unread if (base, t) not in held.market]
-    dated = _dated(held, window, base, unread, newest)
+    dated = _dated(held, base, unread, newest)
     if unquoted or dated:
         blocks = [([*unquoted, *dated], hubs)]
         if unquoted and (others := [p for p in via if p not in read]):
@@ -95,51 +95,60 @@ def latest_answers(*, base: str, wanted: list[str], source: str | None) -> dict[
     return found
 
 
-def _dated(held: Held, window, base: str, targets: Iterable[str], newest) -> list[str]:
-    """The targets quoted from `base` only longer than their refresh window before `newest` (no
-    quote of any pair is newer): only their opposite quotes can answer instead (`_superseded`)."""
+def _dated(held: Held, base: str, targets: Iterable[str], newest) -> list[str]:
+    """The targets quoted from `base` only on a day before `newest`'s (no quote of any pair is
+    newer): only their opposite quotes can answer instead (`_superseded`)."""
     if newest is None:
         return []
-    market, groups = held.market, held.groups
-    # Most targets are quoted as recently as the newest: the shorter window rules them out
-    # without asking their groups.
-    soonest = newest - min(window("primary", "primary"), window("secondary", "secondary"))
+    day = datetime.combine(newest.astimezone(UTC).date(), time.min, tzinfo=UTC)
+    market = held.market
     return [
         target
         for target in targets
-        if (quoted := market.get((base, target))) is not None
-        and quoted < soonest
-        and quoted < newest - window(groups.get(base), groups.get(target))
+        if (quoted := market.get((base, target))) is not None and quoted < day
     ]
 
 
 def _leg(held: Held, window, source, base: str, target: str):
     """The blend of base→target: each source's direct quote, else (when no source quotes the
     pair itself) its inverted quote of target→base. When the pair's own quotes are superseded
-    (`_superseded`), the inverted quotes are offered beside them (a source's newer one in place
-    of its own), and the blend's window leaves the old ones out, listed with the reason."""
-    refresh = window(held.groups.get(base), held.groups.get(target))
+    (`_superseded`; not for a pinned source: its own quote), they are listed as excluded and
+    the inverted quotes offered (a source's newer one in place of its own)."""
     offered: dict[str, SourceQuote] = {}
     for rate, when, derived, code in held.quotes.get((base, target), ()):
         offered[code] = SourceQuote(code, rate, when, False, derived)
     opposite = held.quotes.get((target, base))
     if opposite and (base, target) not in held.market:
         _offer_inverted(offered, opposite, newer_only=False)
-    elif opposite and _superseded(held, refresh, base, target):
+    elif opposite and source is None and (newer := _superseded(held, base, target)):
+        reason = f"dated before the opposite pair's quotes of {newer:%Y-%m-%d}"
+        offered = {code: _excluded(quote, reason) for code, quote in offered.items()}
         _offer_inverted(offered, opposite, newer_only=True)
     if source is not None:
         offered = {code: q for code, q in offered.items() if code == source}
     if not offered:
         return None
-    return blend(base, target, list(offered.values()), refresh)
+    return blend(
+        base, target, list(offered.values()), window(*map(held.groups.get, (base, target)))
+    )
 
 
-def _superseded(held: Held, refresh, base: str, target: str) -> bool:
-    """The sources' own quotes of base→target are all older than `refresh` before the newest
-    quote of target→base. At equal dates, or within the window, the direct quotes win; Koel's
-    derived fills count on neither side."""
+def _superseded(held: Held, base: str, target: str) -> date | None:
+    """The UTC day of the newest quote of target→base when the sources' own quotes of
+    base→target are all dated before it, else None (on the same day the direct quotes win).
+    Koel's derived fills count on neither side."""
     opposite = held.market.get((target, base))
-    return opposite is not None and held.market[(base, target)] < opposite - refresh
+    quoted = held.market[(base, target)]
+    if opposite is None or quoted >= opposite:
+        return None
+    newer = opposite.astimezone(UTC).date()
+    return newer if quoted.astimezone(UTC).date() < newer else None
+
+
+def _excluded(quote: SourceQuote, reason: str) -> SourceQuote:
+    return SourceQuote(
+        quote.source, quote.rate, quote.observed_at, quote.inverse, quote.derived, True, reason
+    )
 
 
 def _offer_inverted(offered: dict, opposite: Iterable[Quote], *, newer_only: bool) -> None:

@@ -1,6 +1,6 @@
 """The latest read answers a pair from the freshest evidence: a source's quote of the pair itself
-wins, unless every such quote is older than the pair's refresh window before the newest quote
-of the opposite pair; then that inverse answers, marked derived (docs/reliability.md, section 1:
+wins, unless every such quote is dated (UTC day) before the newest quote of the opposite pair;
+then that inverse answers, marked derived (docs/reliability.md, section 1:
 bank_of_canada quotes X→CAD, the aggregators only CAD→X). The same answer from every latest
 read: a pair, a whole base, many bases at once."""
 
@@ -47,10 +47,10 @@ def test_yesterdays_direct_quote_gives_way_to_todays_inverse(store, read):
         True,
     )
     assert (answer.sources, answer.observed_at.isoformat()) == (("beta",), f"{TODAY}:00+00:00")
-    # The day-old direct quote is still listed, left out by the blend's window with the reason.
+    # The day-old direct quote is still listed, left out with the reason.
     old = [q for q in answer.quotes if q.source == "alpha"]
     assert [(q.excluded, q.inverse, q.reason) for q in old] == [
-        (True, False, "older than 12 h before the newest quote")
+        (True, False, "dated before the opposite pair's quotes of 2026-01-06")
     ]
     assert read("CAD", "ISK").path == RatePath.DIRECT  # the opposite pair is beta's own quote
 
@@ -66,15 +66,19 @@ def test_todays_direct_quote_beats_todays_inverse(store, read, direct):
     assert [q.source for q in answer.quotes] == ["alpha"]  # no inverse gathered beside it
 
 
-def test_the_window_is_the_pairs_refresh_window(store, read):
-    """Two primary currencies are scraped every 6 h: a direct quote 8 h older gives way."""
-    store("alpha", ("NOK", "CAD", "0.125", "2026-01-06T08:00"))
-    store("beta", ("CAD", "NOK", "10", TODAY))
-    active_codes()
+@pytest.mark.parametrize(
+    ("direct", "inverse", "path"),
+    [
+        ("2026-01-05T23:30", "2026-01-06T00:30", "inverse"),  # an hour apart, the day before
+        ("2026-01-06T00:30", "2026-01-06T23:30", "direct"),  # 23 h apart, the same day
+    ],
+)
+def test_the_rate_date_decides(store, read, direct, inverse, path):
+    """By UTC day, as a rate is dated (the central banks publish one a day, in the afternoon;
+    the daily aggregators date theirs at midnight)."""
+    quoted(store, direct=direct, inverse=inverse)
 
-    answer = read("NOK", "CAD")
-
-    assert (answer.rate, answer.path, answer.sources) == (Decimal("0.1"), "inverse", ("beta",))
+    assert read("ISK", "CAD").path == path
 
 
 def test_a_source_quoting_both_ways_gives_its_newer_quote(store, read):
