@@ -5,11 +5,14 @@ Which quote wins — the one rule:
 
 * **Latest** (`at=None`): the blend of the sources quoting the pair within its refresh window
   (each source's latest quote, the median, outliers out: rates.reads.blending); when no source
-  quotes the pair itself, the blend of the sources' inverted quotes of the opposite pair; else a
-  cross rate base→pivot × pivot→target through the first pivot (KOEL_PIVOT_CURRENCIES, in order)
-  whose two legs are answered the same way. "Latest" is relative to the data held, never to
-  today: an install whose sources stopped a month ago answers with the newest rates it holds
-  (`newest_observation` says how new), and each answer's `refresh_window` says when it is stale.
+  quotes the pair itself, the blend of the sources' inverted quotes of the opposite pair (also
+  when every source's own quote of the pair is dated, UTC day, before the newest quote of the
+  opposite pair: the freshest evidence wins, the old quotes are listed as excluded; on the same
+  day the pair's own quotes win); else a cross rate base→pivot × pivot→target
+  through the first pivot (KOEL_PIVOT_CURRENCIES, in order) whose two legs are answered the
+  same way. "Latest" is relative to the data held, never to today: an install whose sources
+  stopped a month ago answers with the newest rates it holds (`newest_observation` says how
+  new), and each answer's `refresh_window` says when it is stale.
 * **At an instant** (`at=`): the observation in force then — the newest at or before `at` within
   KOEL_RATE_LOOKBACK_DAYS; at the same instant a quoted rate beats a derived one, then the source
   with the better priority — direct, else inverse, else cross via a pivot.

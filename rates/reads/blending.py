@@ -4,7 +4,9 @@ The rule, for a pair base→target (rates.reads.latest gathers the quotes):
 
 1. Each source contributes its latest quote of the pair: its direct quote, else the inverse of
    its quote of target→base (inverse quotes are only gathered when no source quotes the pair
-   itself). Rates Koel derived itself (cross fills) count only when no source quotes the pair.
+   itself, or when every source's quote of it is dated, UTC day, before the newest quote of
+   target→base: those are then listed as excluded). Rates Koel derived itself (cross fills)
+   count only when no source quotes the pair.
 2. Only quotes within the pair's refresh window of the newest one are kept (KOEL_BLEND_WINDOW_HOURS:
    6 h when both currencies are primary, 12 h otherwise, as the scrape schedule): an older quote
    is stale, not a second opinion.
@@ -89,12 +91,15 @@ def _alone(base: str, target: str, quote: SourceQuote, window: timedelta) -> Rat
 
 
 def _fresh(offered: list[SourceQuote], window: timedelta) -> list[SourceQuote]:
-    """Quotes marked excluded when derived beside market quotes, or older than the window."""
-    market = [q for q in offered if not q.derived] or offered
+    """Quotes marked excluded when derived beside market quotes, or older than the window (those
+    the caller excluded keep their reason)."""
+    market = [q for q in offered if not q.derived and not q.excluded] or offered
     newest = max(q.observed_at for q in market)
     marked = []
     for quote in offered:
-        if quote.derived and quote not in market:
+        if quote.excluded:
+            marked.append(quote)
+        elif quote.derived and quote not in market:
             marked.append(_excluded(quote, "derived by Koel; sources quote this pair"))
         elif quote.observed_at < newest - window:
             hours = window.total_seconds() / 3600
