@@ -96,8 +96,12 @@ def test_a_second_launcher_joins_or_refuses_and_sigterm_stops_the_first(tmp_path
         owner.send_signal(signal.SIGTERM)
         assert owner.wait(60) == 0  # the command's own exit status
     finally:
-        if owner.poll() is None:
-            owner.kill()
+        if owner.poll() is None:  # a failed assertion: SIGTERM, so it stops its servers too
+            owner.terminate()
+            try:
+                owner.wait(60)
+            except subprocess.TimeoutExpired:
+                owner.kill()
     assert marker.read_text() == "SIGTERM"
     assert not redis_socket.exists()
     assert not (var / "postgres" / "postmaster.pid").exists()  # PostgreSQL stopped
