@@ -126,7 +126,9 @@ def test_volatility_bars_per_window(page, live_server, store):
     expect(page.locator("#volatility-note")).to_contain_text("per hour over 7d")
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "scheme", ["light", pytest.param("dark", marks=pytest.mark.long)]
+)  # dark of every page: test_pages_accessibility
 @pytest.mark.parametrize("reader", ["anonymous", "signed in"])
 def test_monitor_has_no_serious_accessibility_violation(
     page, live_server, signed_in, fired, watcher, scheme, reader

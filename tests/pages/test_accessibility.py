@@ -26,7 +26,9 @@ def serious_violations(page, live_server) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "scheme", ["light", pytest.param("dark", marks=pytest.mark.long)]
+)  # dark of every page: test_pages_accessibility
 @pytest.mark.parametrize("state", list(STATES))
 def test_converter_has_no_serious_accessibility_violation(page, live_server, state, scheme):
     page.emulate_media(color_scheme=scheme)

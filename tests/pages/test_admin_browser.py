@@ -159,7 +159,9 @@ def test_scrape_base_now_queues_a_run_whose_page_follows_its_progress(
     assert ScrapeRun.objects.get().status == RunStatus.SUCCEEDED
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "scheme", ["light", pytest.param("dark", marks=pytest.mark.long)]
+)  # dark of every page: test_pages_accessibility
 def test_dashboard_has_no_serious_accessibility_violation(
     page, live_server, operator, store, scheduled, scheme
 ):
@@ -174,7 +176,9 @@ def test_dashboard_has_no_serious_accessibility_violation(
 
 
 @pytest.mark.parametrize("status", [RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED])
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    "scheme", ["light", pytest.param("dark", marks=pytest.mark.long)]
+)  # dark of every page: test_pages_accessibility
 def test_run_page_has_no_serious_accessibility_violation(
     page, live_server, operator, db, status, scheme
 ):

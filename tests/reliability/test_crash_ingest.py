@@ -45,7 +45,10 @@ def seeded(transactional_db):
     rates_upsert(source="open_er_api", rows=rows)
 
 
-@pytest.mark.parametrize("kill", ["sigkill the ingest process", "terminate its backend"])
+@pytest.mark.parametrize(
+    "kill",
+    ["sigkill the ingest process", pytest.param("terminate its backend", marks=pytest.mark.long)],
+)
 def test_an_ingest_killed_mid_write_leaves_nothing_and_a_rerun_stores_it_once(seeded, kill):
     client = Client()
     assert Decimal(_served_usd(client)) == Decimal(OLD["USD"])  # cached from now on

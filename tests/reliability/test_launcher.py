@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from reliability.servers import free_port
@@ -62,6 +63,7 @@ def wait_for_line(process: subprocess.Popen, wanted: str, seconds: float) -> lis
     raise AssertionError(f"no {wanted!r} from the launcher: {''.join(seen)[-2000:]}")
 
 
+@pytest.mark.long  # a whole-stack run of 10 s or more; `make reliability` runs it
 def test_a_second_launcher_joins_or_refuses_and_sigterm_stops_the_first(tmp_path):
     var, marker, child = tmp_path / "var", tmp_path / "signalled", tmp_path / "child.py"
     child.write_text(CHILD)

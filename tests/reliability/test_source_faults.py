@@ -62,7 +62,7 @@ def assert_goals(result, *, fresh: float) -> None:
 @pytest.mark.parametrize(
     "faults",
     [
-        pytest.param(ABSURD, id="absurd-values"),
+        pytest.param(ABSURD, id="absurd-values", marks=pytest.mark.long),
         # Timeouts wait out the crawl's download timeout: make reliability runs it.
         pytest.param(BROKEN, id="broken-sites", marks=pytest.mark.long),
     ],

@@ -10,6 +10,7 @@ import time
 import uuid
 from decimal import Decimal
 
+import pytest
 from django.conf import settings
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -43,6 +44,7 @@ def stop(process: subprocess.Popen) -> str:
     return output
 
 
+@pytest.mark.long  # a whole-stack run of 10 s or more; `make reliability` runs it
 def test_beat_schedules_a_group_scrape_that_a_worker_runs_end_to_end(transactional_db):
     currencies_load()
     sources_load()

@@ -147,6 +147,7 @@ def test_partial_coverage_is_completed_by_the_next_source_then_a_cross_rate(site
     assert (run.rates_stored, run.rates_derived) == (3, 1)
 
 
+@pytest.mark.long  # a whole-stack run of 10 s or more; `make reliability` runs it
 def test_pairs_no_source_nor_pivot_can_give_leave_the_run_partial(sites):
     routes = {"/v6/latest/EUR": open_er_api("EUR", {"USD": "1.1"}), "/daily/eur.json": FAIL}
     with sites(routes):
@@ -156,6 +157,7 @@ def test_pairs_no_source_nor_pivot_can_give_leave_the_run_partial(sites):
     assert run.errors == ["EUR: no rate for 3 target(s): CHF, GBP, JPY"]
 
 
+@pytest.mark.long  # a whole-stack run of 10 s or more; `make reliability` runs it
 def test_every_source_down_writes_nothing_fails_the_run_and_keeps_serving(sites):
     when = datetime(2026, 11, 18, 12, tzinfo=UTC)
     rates_upsert(source="floatrates", rows=[RateRow("EUR", "USD", Decimal("1.05"), when)])
@@ -211,6 +213,7 @@ def test_absurd_value_is_quarantined_and_the_pair_taken_from_the_next_source(sit
     assert rate_for("EUR", "USD").rate == Decimal("1.09")
 
 
+@pytest.mark.long  # a whole-stack run of 10 s or more; `make reliability` runs it
 def test_targets_no_multi_pair_source_gave_are_asked_of_single_pair_sources(sites):
     routes = {
         "/v6/latest/EUR": open_er_api("EUR", {"USD": "1.08", "JPY": "167.4", "GBP": "0.86"}),
@@ -234,6 +237,7 @@ def test_targets_no_multi_pair_source_gave_are_asked_of_single_pair_sources(site
     assert run.rates_derived == 0
 
 
+@pytest.mark.long  # a whole-stack run of 10 s or more; `make reliability` runs it
 def test_a_scrape_that_finds_nothing_new_still_succeeds(sites):
     routes = {"/v6/latest/EUR": open_er_api("EUR", ALL), "/daily/eur.json": FAIL}
     with sites(routes):

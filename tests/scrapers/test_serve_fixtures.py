@@ -220,6 +220,7 @@ def test_a_crawl_of_every_source_stores_todays_rates(demo_data, demo_server):
     assert pairs == {("EUR", "USD"), ("GBP", "USD")}
 
 
+@pytest.mark.long  # a whole-stack run of 10 s or more; `make reliability` runs it
 def test_the_manager_in_demo_mode_scrapes_a_base_end_to_end(
     demo_data, demo_server, settings, monkeypatch
 ):
