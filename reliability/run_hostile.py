@@ -28,6 +28,7 @@ TESTS = [
     "tests/reliability/test_hostile_pages.py",
     "tests/api/test_schema_conformance.py",
     "tests/compat/test_frankfurter_schemathesis.py",
+    "tests/compat/test_oxr_fixer_schemathesis.py",
 ]
 
 

@@ -12,21 +12,16 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
-from schemathesis.config import SchemathesisConfig
 
 from rates.compat.frankfurter import data
 
+from .schemathesis_app import config, in_process_app, read_only_fixtures, store_days
 from .test_frankfurter_v2 import TODAY
 
 SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "frankfurter"
 EXAMPLES = int(
     os.environ.get("KOEL_SCHEMATHESIS_EXAMPLES", "30")
 )  # per operation: both runs take well under a minute
-DETERMINISTIC = os.environ.get("KOEL_SCHEMATHESIS_RANDOM") != "1"  # set to 1 to explore
 
 # 2023-12-27 … 2026-10-30, a few real ECB days (1 EUR in each), and TODAY the Monday after.
 ECB_DAYS = {
@@ -43,13 +38,8 @@ MARKET = {"alpha": "0.747", "beta": "0.7463"}  # USD → GBP on 2026-10-30
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 
-def _config() -> SchemathesisConfig:
-    return SchemathesisConfig.from_dict(
-        {
-            "generation": {"max-examples": EXAMPLES, "deterministic": DETERMINISTIC},
-            "checks": {"positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES}},
-        }
-    )
+def _config():
+    return config(examples=EXAMPLES, expected_statuses=POSITIVE_STATUSES)
 
 
 if not (SPECS / "v1-openapi.json").is_file() or not (SPECS / "v2-openapi.json").is_file():
@@ -90,37 +80,12 @@ def frankfurter_data(store, monkeypatch, settings):
     monkeypatch.setattr(data, "today", lambda: TODAY)
     # Generated traffic is not a client to throttle (the layers count it since issue 13, 6b).
     settings.KOEL_ANON_RATE = "1000000/minute"
-    for day, rates in ECB_DAYS.items():
-        store("ecb", *[("EUR", code, rate, f"{day}T15:00") for code, rate in rates.items()])
-    for source, rate in MARKET.items():
-        store(
-            source,
-            ("USD", "GBP", rate, "2026-10-30T12:00"),
-            ("USD", "EUR", "0.895", "2026-10-30T12:00"),
-        )
+    store_days(store, ecb_days=ECB_DAYS, market=MARKET)
 
 
 @pytest.fixture
 def app(frankfurter_data):
-    """Django's WSGI application, as Django's test client runs it: without closing the
-    database connection at the end of each request (it holds the test's transaction)."""
-    handler = WSGIHandler()
-
-    def wsgi(environ, start_response):
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-        try:
-            result = handler(environ, start_response)
-            try:
-                body = b"".join(result)
-            finally:
-                result.close()
-        finally:
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-        return [body]
-
-    return wsgi
+    return in_process_app()
 
 
 def _v2_spec() -> dict:
@@ -139,10 +104,6 @@ def _v2_spec() -> dict:
 # fixture-based lazy loading does not run under pytest 9, hence the module-level skip.)
 v1 = schemathesis.openapi.from_dict(_v1_spec(), config=_config())
 v2 = schemathesis.openapi.from_dict(_v2_spec(), config=_config())
-
-
-# The app and its rows are set up once per operation and only read by the requests.
-read_only_fixtures = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @v1.parametrize()
